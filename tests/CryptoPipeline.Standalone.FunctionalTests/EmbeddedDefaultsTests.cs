@@ -1,0 +1,157 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Confluent.Kafka;
+using CryptoPipeline.Contracts;
+using CryptoPipeline.Database.Migrations;
+using CryptoPipeline.Testing;
+using Npgsql;
+
+namespace CryptoPipeline.Standalone.FunctionalTests;
+
+/// <summary>
+/// Runs the Standalone host as a user would (its own process, no connection strings) and checks
+/// what it promises: embedded Kafka with the pipeline topics, a private PostgreSQL with the schema,
+/// health endpoints, data kept between runs, and a clean stop that leaves nothing running.
+/// </summary>
+public sealed class EmbeddedDefaultsTests : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
+    private static readonly string StandaloneDll = Path.Combine(AppContext.BaseDirectory, "standalone", "CryptoPipeline.Standalone.dll");
+
+    private readonly string _dataDirectory = CreateDataDirectory();
+
+    [Fact]
+    public async Task Standalone_starts_kafka_and_postgres_serves_health_and_stops_cleanly()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        await using var standalone = Start();
+        var banner = await ReadBannerAsync(standalone, cancellation);
+
+        using var http = new HttpClient { BaseAddress = new Uri(banner.Http) };
+        using var health = await http.GetAsync("/health", cancellation);
+        Assert.True(health.IsSuccessStatusCode, await health.Content.ReadAsStringAsync(cancellation));
+        using var report = JsonDocument.Parse(await health.Content.ReadAsStringAsync(cancellation));
+        Assert.Contains(report.RootElement.GetProperty("checks").EnumerateArray(), check => check.GetProperty("name").GetString() == "postgres");
+        Assert.Equal("Healthy", (await http.GetFromJsonAsync<JsonElement>("/alive", cancellation)).GetProperty("status").GetString());
+
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = banner.Kafka }).Build())
+        {
+            var topics = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => t.Topic).ToHashSet();
+            Assert.Superset(Topics.All.ToHashSet(), topics);
+        }
+
+        await using (var connection = new NpgsqlConnection(banner.Postgres))
+        {
+            await connection.OpenAsync(cancellation);
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM schema_migrations", connection);
+            Assert.Equal((long)Migration.Embedded.Count, (long)(await command.ExecuteScalarAsync(cancellation))!);
+        }
+
+        standalone.Signal(ServiceProcess.Sigterm);
+        await standalone.WaitForExitAsync(StartTimeout, cancellation);
+        Assert.Equal(0, standalone.ExitCode);
+        Assert.False(PostgresRunsOn(_dataDirectory), $"a postgres server still runs on {_dataDirectory}");
+    }
+
+    [Fact]
+    public async Task Standalone_keeps_its_database_between_runs()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        await using (var first = Start())
+        {
+            var banner = await ReadBannerAsync(first, cancellation);
+            await using var connection = new NpgsqlConnection(banner.Postgres);
+            await connection.OpenAsync(cancellation);
+            await using var insert = new NpgsqlCommand(
+                "INSERT INTO ingestion_events (exchange, kind, detail) VALUES ('binance', 'test', 'kept between runs')", connection);
+            await insert.ExecuteNonQueryAsync(cancellation);
+            first.Signal(ServiceProcess.Sigterm);
+            await first.WaitForExitAsync(StartTimeout, cancellation);
+        }
+
+        await using var second = Start();
+        var again = await ReadBannerAsync(second, cancellation);
+        await using var reopened = new NpgsqlConnection(again.Postgres);
+        await reopened.OpenAsync(cancellation);
+        await using var query = new NpgsqlCommand("SELECT count(*) FROM ingestion_events WHERE detail = 'kept between runs'", reopened);
+        Assert.Equal(1L, (long)(await query.ExecuteScalarAsync(cancellation))!);
+    }
+
+    [Fact]
+    public async Task Standalone_rejects_a_bad_setting_naming_the_key()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        await using var standalone = Start("--Standalone:KafkaBrokers=0");
+        await standalone.WaitForExitAsync(StartTimeout, cancellation);
+        Assert.NotEqual(0, standalone.ExitCode);
+        Assert.Contains("Standalone:KafkaBrokers must be between 1 and 9, got 0", standalone.Output, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        // The server stopped with the process; only files are left.
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    // The server runs as the postgres user when we are root: it must be able to enter the folder,
+    // which CreateTempSubdirectory makes private to its owner.
+    private static string CreateDataDirectory()
+    {
+        var directory = Directory.CreateTempSubdirectory("cryptopipeline-standalone-");
+        if (!OperatingSystem.IsWindows())
+        {
+            directory.UnixFileMode |= UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        }
+
+        return directory.FullName;
+    }
+
+    private ServiceProcess Start(params string[] arguments)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["Standalone__DataDirectory"] = _dataDirectory,
+            ["ConnectionStrings__kafka"] = null,
+            ["ConnectionStrings__cryptodb"] = null,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
+        };
+        return ServiceProcess.Start(StandaloneDll, environment, ["--urls", "http://127.0.0.1:0", .. arguments]);
+    }
+
+    private static async Task<Banner> ReadBannerAsync(ServiceProcess standalone, CancellationToken cancellation)
+    {
+        var http = await standalone.WaitForLineAsync(line => line.TrimStart().StartsWith("http:", StringComparison.Ordinal), StartTimeout, cancellation);
+        var kafka = await standalone.WaitForLineAsync(line => line.TrimStart().StartsWith("kafka:", StringComparison.Ordinal), StartTimeout, cancellation);
+        var postgres = await standalone.WaitForLineAsync(line => line.TrimStart().StartsWith("postgresql:", StringComparison.Ordinal), StartTimeout, cancellation);
+        return new Banner(Value(http), Value(kafka), Value(postgres));
+    }
+
+    // "  kafka:       127.0.0.1:40539  (embedded, in memory)" → "127.0.0.1:40539"
+    private static string Value(string line) =>
+        line.Trim().Split(' ', 2)[1].Trim().Split("  ", 2)[0].TrimEnd(',');
+
+    private static bool PostgresRunsOn(string dataDirectory) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(dir => Path.Combine(dir, "cmdline"))
+            .Any(cmdline => Try(() => File.ReadAllText(cmdline)) is { } text
+                && text.Contains("postgres", StringComparison.Ordinal)
+                && text.Contains(dataDirectory, StringComparison.Ordinal));
+
+    private static string? Try(Func<string> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record Banner(string Http, string Kafka, string Postgres);
+}
