@@ -1,3 +1,4 @@
+using CryptoPipeline.Benchmarks.ApiLoad;
 using CryptoPipeline.Benchmarks.Kafka;
 
 // One command per part of the pipeline; measure with -c Release:
@@ -5,6 +6,7 @@ using CryptoPipeline.Benchmarks.Kafka;
 var commands = new Dictionary<string, (string Summary, Func<string[], int> Run)>(StringComparer.Ordinal)
 {
     ["kafka"] = ("produce and consume rates against the embedded Kafka cluster; kafka --help for options", KafkaThroughput.Run),
+    ["api-load"] = ("latency and requests/s of the Api under wrk, on a day of candles; api-load --help for options", ApiLoad.Run),
 };
 
 if (args is [var name, ..] && commands.TryGetValue(name, out var command))

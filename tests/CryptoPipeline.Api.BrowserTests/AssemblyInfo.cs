@@ -1,0 +1,5 @@
+using CryptoPipeline.Api.BrowserTests;
+using CryptoPipeline.Testing;
+
+[assembly: AssemblyFixture(typeof(PostgresFixture))]
+[assembly: AssemblyFixture(typeof(ChromiumFixture))]
