@@ -84,13 +84,12 @@ public sealed class HostingTests(PostgresFixture postgres)
         await MarketData.UpsertPriceAsync(owner, "binance", "BTCUSDT", 61000m, 60999.5m, 61000.5m, cancellationToken: TestContext.Current.CancellationToken);
         var role = "reader_" + Guid.NewGuid().ToString("N")[..8];
         var database = new NpgsqlConnectionStringBuilder(owner).Database;
-        // SELECT on the tables; CREATE on the schema only because the shared migrator's up-to-date check issues
-        // CREATE TABLE IF NOT EXISTS schema_migrations, which PostgreSQL authorizes before it finds the table.
+        // SELECT on the tables and nothing else: the migrator's up-to-date check only reads.
         await MarketData.ExecuteAsync(owner,
             $"""
             CREATE ROLE {role} LOGIN PASSWORD 'reader';
             GRANT CONNECT ON DATABASE "{database}" TO {role};
-            GRANT USAGE, CREATE ON SCHEMA public TO {role};
+            GRANT USAGE ON SCHEMA public TO {role};
             GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};
             """, TestContext.Current.CancellationToken);
         var reader = new NpgsqlConnectionStringBuilder(owner) { Username = role, Password = "reader" }.ConnectionString;

@@ -80,6 +80,14 @@ public sealed class DatabaseMigrator
 
         await using (connection)
         {
+            // Fast path without DDL or lock: an up-to-date database needs nothing, so a service
+            // whose role may only read (the Api) starts once another service has migrated.
+            if (await IsUpToDateAsync(connection, database, cancellationToken))
+            {
+                _logger.LogInformation("Database {Database} is up to date ({Count} migrations applied before)", database, _migrations.Count);
+                return new MigrationResult(database, createdDatabase, [], _migrations.Count);
+            }
+
             await ExecuteAsync(connection, $"SELECT pg_advisory_lock({LockKey})", cancellationToken);
             await ExecuteAsync(connection, CreateHistoryTable, cancellationToken);
 
@@ -176,6 +184,21 @@ public sealed class DatabaseMigrator
 
         _logger.LogInformation("Created database {Database} on {Host}:{Port}", target.Database, target.Host, target.Port);
         return true;
+    }
+
+    private async Task<bool> IsUpToDateAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_migrations') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return false;
+            }
+        }
+
+        var applied = await ReadAppliedAsync(connection, cancellationToken);
+        CheckApplied(applied, database);
+        return _migrations.All(m => applied.ContainsKey(m.Version));
     }
 
     private static async Task<Dictionary<int, AppliedMigration>> ReadAppliedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
