@@ -39,7 +39,7 @@ public sealed class MarketDataSchemaTests(PostgresFixture postgres)
         (string, string)[] state =
         [
             ("first_trade_time", "timestamp with time zone"), ("last_trade_time", "timestamp with time zone"),
-            ("price_sum", "numeric"), ("source", "text"),
+            ("price_sum", "numeric"), ("source", "text"), ("trade_ids", "int8multirange"),
         ];
         Assert.Equal([.. contract, .. state], columns.Select(c => ((string)c[0]!, (string)c[1]!)));
         Assert.Equal(["exchange", "symbol", "window_start"], primaryKey.Select(c => (string)c[0]!));
@@ -51,7 +51,7 @@ public sealed class MarketDataSchemaTests(PostgresFixture postgres)
     [InlineData("prices_1min_avg", "exchange symbol window_start window_end avg_price min_price max_price last_price last_tick_time tick_count price_sum is_final updated_at source")]
     [InlineData("moving_averages", "exchange symbol start_time avg_price ma_5 ma_15 ma_60 source")]
     [InlineData("trades", "exchange symbol trade_id price qty quote_qty is_buyer_maker kind trade_time received_at source")]
-    [InlineData("consumer_offsets", "cluster_id consumer_group topic partition next_offset updated_at")]
+    [InlineData("consumer_offsets", "cluster_id consumer_group topic partition next_offset updated_at max_event_time")]
     [InlineData("job_runs", "id job_name started_at finished_at status message metrics host")]
     [InlineData("ingestion_gaps", "id exchange symbol first_missing_id last_missing_id detected_at status filled_at detail")]
     [InlineData("ingestion_events", "id occurred_at exchange connection kind detail")]
