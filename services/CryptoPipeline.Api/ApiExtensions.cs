@@ -1,4 +1,5 @@
 using CryptoPipeline.Api;
+using CryptoPipeline.Database.Hosting;
 using CryptoPipeline.ServiceDefaults;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,5 +1,5 @@
+using CryptoPipeline.Database.Hosting;
 using CryptoPipeline.Kafka;
-using CryptoPipeline.Monitor;
 using CryptoPipeline.Monitor.Alerts;
 using CryptoPipeline.Monitor.Endpoints;
 using CryptoPipeline.Monitor.Gaps;
@@ -7,6 +7,7 @@ using CryptoPipeline.Monitor.Maintenance;
 using CryptoPipeline.Monitor.Pipeline;
 using CryptoPipeline.Monitor.Reconciliation;
 using CryptoPipeline.Monitor.Scheduling;
+using CryptoPipeline.Monitor;
 using CryptoPipeline.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

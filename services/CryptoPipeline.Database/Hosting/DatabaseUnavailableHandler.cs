@@ -1,11 +1,16 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace CryptoPipeline.Api;
+namespace CryptoPipeline.Database.Hosting;
 
-/// <summary>Answers 503 with a ProblemDetails, instead of 500, while PostgreSQL cannot be reached.</summary>
-internal sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger) : IExceptionHandler
+/// <summary>
+/// Answers 503 with a ProblemDetails, instead of 500, while PostgreSQL cannot be reached: register it
+/// with <c>services.AddExceptionHandler&lt;DatabaseUnavailableHandler&gt;()</c> in services that serve HTTP.
+/// </summary>
+public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
