@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CryptoPipeline.Database;
 using CryptoPipeline.Monitor.Scheduling;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -12,9 +13,6 @@ namespace CryptoPipeline.Monitor.Maintenance;
 /// </summary>
 internal sealed class MaintenanceJob(NpgsqlDataSource dataSource, IOptions<MaintenanceOptions> options) : IMonitorJob
 {
-    // The processor's rollup lock (PostgresSink.RollupLockKey): rollups must not interleave, or one working from an
-    // older snapshot would overwrite newer hours.
-    private const long RollupLockKey = 0x4350_524F_4C4C_5550;
 
     // Hours that have minutes but no hour row, minutes written after the hour row, or have ended without being final.
     private const string StaleHoursSql = """
@@ -62,7 +60,7 @@ internal sealed class MaintenanceJob(NpgsqlDataSource dataSource, IOptions<Maint
 
         await Step("hourly rollups", async connection =>
         {
-            await ScalarAsync<object>(connection, "SELECT pg_advisory_xact_lock($1)", cancellationToken, RollupLockKey);
+            await ScalarAsync<object>(connection, "SELECT pg_advisory_xact_lock($1)", cancellationToken, AdvisoryLocks.HourlyRollup);
             var from = await ScalarAsync<object>(connection, StaleHoursSql, cancellationToken, now - settings.RollupLookback) as DateTime?;
             var hours = from is { } start
                 ? await ScalarAsync<int>(connection, "SELECT rollup_trades_1h($1, $2)", cancellationToken, new DateTimeOffset(start, TimeSpan.Zero), now.AddHours(1))

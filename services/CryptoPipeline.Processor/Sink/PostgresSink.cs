@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using CryptoPipeline.Contracts;
+using CryptoPipeline.Database;
 using CryptoPipeline.Windowing;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -16,9 +17,6 @@ namespace CryptoPipeline.Processor.Sink;
 /// </summary>
 internal sealed class PostgresSink(NpgsqlDataSource dataSource, IOptions<ProcessorOptions> options, TimeProvider timeProvider)
 {
-    // Serialises the hourly rollups of all processors: each rebuilds every instrument of its hours, so one
-    // running on an older snapshot than another's commit would overwrite newer hours with older ones.
-    private const long RollupLockKey = 0x4350_524F_4C4C_5550;
 
     private static readonly TimeSpan RetentionInterval = TimeSpan.FromHours(1);
 
@@ -394,7 +392,7 @@ internal sealed class PostgresSink(NpgsqlDataSource dataSource, IOptions<Process
         if (batch.RollupHours.Count > 0)
         {
             var rollupLock = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)");
-            rollupLock.Parameters.Add(new NpgsqlParameter<long>("key", RollupLockKey));
+            rollupLock.Parameters.Add(new NpgsqlParameter<long>("key", AdvisoryLocks.HourlyRollup));
             statements.BatchCommands.Add(rollupLock);
             var rollup = new NpgsqlBatchCommand("SELECT rollup_trades_1h(h, h + interval '1 hour') FROM unnest(@hours::timestamptz[]) AS h");
             rollup.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("hours", [.. batch.RollupHours]));
