@@ -105,6 +105,33 @@ public sealed class PipelineCheckTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Messages_on_a_cluster_without_commits_mean_starting_for_one_heartbeat_timeout_then_stalled()
+    {
+        using var kafka = new PipelineKafka();
+        kafka.Produce(Topics.RawTrades, 0, 3);
+        var database = await postgres.CreateDatabaseAsync(cancellationToken: Cancellation);
+        var time = new ManualTimeProvider(T0);
+        await using var monitor = await MonitorHost.StartAsync(database, kafka.BootstrapServers, new Dictionary<string, string?>
+        {
+            ["Monitor:ApiKey"] = MonitorHost.ApiKey,
+            ["Monitor:Pipeline:HeartbeatTimeout"] = "00:01:00",
+        }, time);
+
+        // A fresh start: the processor has not committed its first batch on this cluster yet.
+        await monitor.RunAsync("pipeline-check");
+        var processor = (await monitor.GetJsonAsync("/api/v1/monitor/status")).GetProperty("pipeline").GetProperty("processor");
+        Assert.Equal("starting", processor.GetProperty("state").GetString());
+        Assert.DoesNotContain("processor", (await HealthAsync(monitor)).Pipeline.Description, StringComparison.Ordinal);
+
+        // Still nothing committed a heartbeat timeout later: that is a stalled processor.
+        time.Advance(TimeSpan.FromSeconds(61));
+        await monitor.RunAsync("pipeline-check");
+        processor = (await monitor.GetJsonAsync("/api/v1/monitor/status")).GetProperty("pipeline").GetProperty("processor");
+        Assert.Equal("stalled", processor.GetProperty("state").GetString());
+        Assert.Contains("processor stalled: 3 messages wait and no commit on this cluster yet", (await HealthAsync(monitor)).Pipeline.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unreachable_kafka_makes_the_pipeline_unhealthy_without_failing_the_check()
     {
         var database = await postgres.CreateDatabaseAsync(cancellationToken: Cancellation);

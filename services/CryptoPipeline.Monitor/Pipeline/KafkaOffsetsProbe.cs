@@ -6,9 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace CryptoPipeline.Monitor.Pipeline;
 
-/// <summary>A partition's offsets on the broker: the first message it still holds and the next one to be written.</summary>
-internal sealed record BrokerOffsets(string Topic, int Partition, long Low, long High);
-
 /// <summary>What the broker says: its cluster id, the offsets of the pipeline's topics, and the processor group's members.</summary>
 internal sealed record KafkaReading(string ClusterId, IReadOnlyList<BrokerOffsets> Offsets, IReadOnlyList<string> MissingTopics, int? GroupMembers);
 
@@ -27,15 +24,8 @@ internal sealed class KafkaOffsetsProbe(IOptions<KafkaOptions> kafka, IOptions<P
         var timeout = options.Value.KafkaTimeout;
         var clusterId = await admin.GetClusterIdAsync(timeout).WaitAsync(cancellationToken);
 
-        var (partitions, missing) = await DescribeAsync(admin, timeout, cancellationToken);
-        var latest = await ListOffsetsAsync(admin, partitions, OffsetSpec.Latest(), timeout, cancellationToken);
-        var earliest = await ListOffsetsAsync(admin, partitions, OffsetSpec.Earliest(), timeout, cancellationToken);
-        var offsets = partitions
-            .Select(p => new BrokerOffsets(p.Topic, p.Partition.Value, earliest[p], latest[p]))
-            .OrderBy(o => o.Topic, StringComparer.Ordinal)
-            .ThenBy(o => o.Partition)
-            .ToList();
-        return new KafkaReading(clusterId, offsets, missing, await GroupMembersAsync(admin, timeout, cancellationToken));
+        var offsets = await admin.ReadOffsetsAsync(Topics.All, timeout, cancellationToken);
+        return new KafkaReading(clusterId, offsets.Partitions, offsets.MissingTopics, await GroupMembersAsync(admin, timeout, cancellationToken));
     }
 
     public void Dispose()
@@ -44,49 +34,6 @@ internal sealed class KafkaOffsetsProbe(IOptions<KafkaOptions> kafka, IOptions<P
         {
             _admin.Value.Dispose();
         }
-    }
-
-    private static async Task<(List<TopicPartition> Partitions, List<string> Missing)> DescribeAsync(IAdminClient admin, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        List<TopicDescription> descriptions;
-        try
-        {
-            var described = await admin.DescribeTopicsAsync(TopicCollection.OfTopicNames(Topics.All), new DescribeTopicsOptions { RequestTimeout = timeout })
-                .WaitAsync(cancellationToken);
-            descriptions = described.TopicDescriptions;
-        }
-        catch (DescribeTopicsException e)
-        {
-            var failed = e.Results.TopicDescriptions.Where(d => d.Error.IsError && d.Error.Code != ErrorCode.UnknownTopicOrPart).ToList();
-            if (failed.Count > 0)
-            {
-                throw new KafkaException(failed[0].Error);
-            }
-
-            descriptions = e.Results.TopicDescriptions;
-        }
-
-        var missing = descriptions.Where(d => d.Error.Code == ErrorCode.UnknownTopicOrPart).Select(d => d.Name).Order(StringComparer.Ordinal).ToList();
-        var partitions = descriptions
-            .Where(d => !d.Error.IsError)
-            .SelectMany(d => d.Partitions.Select(p => new TopicPartition(d.Name, new Partition(p.Partition))))
-            .ToList();
-        return (partitions, missing);
-    }
-
-    private static async Task<Dictionary<TopicPartition, long>> ListOffsetsAsync(
-        IAdminClient admin, List<TopicPartition> partitions, OffsetSpec spec, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (partitions.Count == 0)
-        {
-            return [];
-        }
-
-        var result = await admin.ListOffsetsAsync(
-                partitions.Select(p => new TopicPartitionOffsetSpec { TopicPartition = p, OffsetSpec = spec }),
-                new ListOffsetsOptions { RequestTimeout = timeout })
-            .WaitAsync(cancellationToken);
-        return result.ResultInfos.ToDictionary(r => r.TopicPartitionOffsetError.TopicPartition, r => r.TopicPartitionOffsetError.Offset.Value);
     }
 
     private async Task<int?> GroupMembersAsync(IAdminClient admin, TimeSpan timeout, CancellationToken cancellationToken)

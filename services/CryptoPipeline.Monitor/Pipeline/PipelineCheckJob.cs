@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -41,6 +42,8 @@ internal sealed partial class PipelineCheckJob(
                            ORDER BY window_start DESC LIMIT 1) last ON true
         ORDER BY p.exchange, p.symbol
         """;
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _clustersSeen = new(StringComparer.Ordinal);
 
     public JobDeclaration Declaration => JobDeclarations.PipelineCheck;
 
@@ -206,7 +209,7 @@ internal sealed partial class PipelineCheckJob(
         ];
     }
 
-    private static ProcessorState Processor(PipelineOptions settings, KafkaReading? reading, List<PartitionLag> lag, List<Committed> committed, DateTimeOffset now)
+    private ProcessorState Processor(PipelineOptions settings, KafkaReading? reading, List<PartitionLag> lag, List<Committed> committed, DateTimeOffset now)
     {
         // The processor commits offsets with every batch it writes: the latest commit on this cluster is its heartbeat.
         var lastCommit = committed.Where(c => reading is null || c.ClusterId == reading.ClusterId).Select(c => (DateTimeOffset?)c.UpdatedAt).Max();
@@ -216,7 +219,13 @@ internal sealed partial class PipelineCheckJob(
         var members = reading?.GroupMembers;
         var commitText = since is { } s ? $"last commit {s:0} s ago" : "no commit on this cluster yet";
 
+        // A cluster nobody has committed on yet (a fresh start, a new cluster) gets one heartbeat timeout, counted from
+        // when this monitor first saw it, before waiting messages mean a stalled processor.
+        var firstSeen = reading is null ? now : _clustersSeen.GetOrAdd(reading.ClusterId, now);
+        var starting = lastCommit is null && now - firstSeen <= settings.HeartbeatTimeout;
+
         var (state, detail) = members == 0 ? (ProcessorState.NotRunning, $"consumer group {settings.ConsumerGroup} has no members; {commitText}")
+            : waiting > 0 && starting ? (ProcessorState.Starting, $"{waiting} messages wait and {commitText}; cluster first seen {(now - firstSeen).TotalSeconds:0} s ago (Monitor:Pipeline:HeartbeatTimeout {settings.HeartbeatTimeout})")
             : waiting > 0 && !recent ? (ProcessorState.Stalled, $"{waiting} messages wait and {commitText} (Monitor:Pipeline:HeartbeatTimeout {settings.HeartbeatTimeout})")
             : members > 0 || recent ? (ProcessorState.Running, members > 0 ? $"{members} member(s) in {settings.ConsumerGroup}; {commitText}" : commitText)
             : waiting is null ? (ProcessorState.Unknown, $"Kafka is unreachable and {commitText}")

@@ -28,13 +28,15 @@ public sealed record PipelineReport(
 /// <summary>
 /// Whether the stream processor is alive, from Kafka's view of its consumer group (members, where the broker can
 /// describe groups) and the offsets it commits to PostgreSQL with every batch (its heartbeat).
-/// <para><c>State</c>: running, idle (nothing to consume), stalled (messages wait, nothing committed), not-running
+/// <para><c>State</c>: running, starting (messages wait on a cluster without commits, seen for less than the heartbeat
+/// timeout), idle (nothing to consume), stalled (messages wait, nothing committed), not-running
 /// (the group has no members) or unknown (Kafka unreachable and no recent commit).</para>
 /// </summary>
 public sealed record ProcessorState(
     string ConsumerGroup, string State, string Detail, int? Members, DateTimeOffset? LastCommitAt, double? SinceCommitSeconds, long? MessagesWaiting)
 {
     public const string Running = "running";
+    public const string Starting = "starting";
     public const string Idle = "idle";
     public const string Stalled = "stalled";
     public const string NotRunning = "not-running";
