@@ -1,13 +1,18 @@
-using CryptoPipeline.Kafka;
-using CryptoPipeline.ServiceDefaults;
-using CryptoPipeline.Standalone.EmbeddedDefaults;
+using CryptoPipeline.Standalone;
+using CryptoPipeline.Standalone.CommandLine;
 
-var builder = WebApplication.CreateBuilder(args);
-await builder.AddEmbeddedDefaultsAsync();
-builder.AddServiceDefaults();
-builder.AddCryptoDatabase();
-builder.AddKafkaClients();
+var commandLine = StandaloneCommandLine.Parse(args);
+if (commandLine.HelpRequested || commandLine.Errors.Count > 0)
+{
+    commandLine.Errors.ForEach(Console.Error.WriteLine);
+    (commandLine.Errors.Count > 0 ? Console.Error : Console.Out).WriteLine(StandaloneCommandLine.Usage);
+    return commandLine.Errors.Count > 0 ? 2 : 0;
+}
 
-var app = builder.Build();
-app.MapDefaultEndpoints();
+var builder = WebApplication.CreateBuilder([.. commandLine.HostArguments]);
+await builder.AddStandaloneAsync(commandLine);
+
+await using var app = builder.Build();
+app.MapStandalone();
 await app.RunAsync();
+return Environment.ExitCode;

@@ -15,19 +15,18 @@ namespace CryptoPipeline.Standalone.FunctionalTests;
 /// </summary>
 public sealed class EmbeddedDefaultsTests : IDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
-    private static readonly string StandaloneDll = Path.Combine(AppContext.BaseDirectory, "standalone", "CryptoPipeline.Standalone.dll");
+    private static readonly TimeSpan StartTimeout = StandaloneProcess.StartTimeout;
 
-    private readonly string _dataDirectory = CreateDataDirectory();
+    private readonly string _dataDirectory = StandaloneProcess.CreateDataDirectory();
 
     [Fact]
     public async Task Standalone_starts_kafka_and_postgres_serves_health_and_stops_cleanly()
     {
         var cancellation = TestContext.Current.CancellationToken;
         await using var standalone = Start();
-        var banner = await ReadBannerAsync(standalone, cancellation);
+        var banner = await StandaloneProcess.ReadBannerAsync(standalone, cancellation);
 
-        using var http = new HttpClient { BaseAddress = new Uri(banner.Http) };
+        using var http = new HttpClient { BaseAddress = new Uri(banner.Dashboard) };
         using var health = await http.GetAsync("/health", cancellation);
         Assert.True(health.IsSuccessStatusCode, await health.Content.ReadAsStringAsync(cancellation));
         using var report = JsonDocument.Parse(await health.Content.ReadAsStringAsync(cancellation));
@@ -59,7 +58,7 @@ public sealed class EmbeddedDefaultsTests : IDisposable
         var cancellation = TestContext.Current.CancellationToken;
         await using (var first = Start())
         {
-            var banner = await ReadBannerAsync(first, cancellation);
+            var banner = await StandaloneProcess.ReadBannerAsync(first, cancellation);
             await using var connection = new NpgsqlConnection(banner.Postgres);
             await connection.OpenAsync(cancellation);
             await using var insert = new NpgsqlCommand(
@@ -70,7 +69,7 @@ public sealed class EmbeddedDefaultsTests : IDisposable
         }
 
         await using var second = Start();
-        var again = await ReadBannerAsync(second, cancellation);
+        var again = await StandaloneProcess.ReadBannerAsync(second, cancellation);
         await using var reopened = new NpgsqlConnection(again.Postgres);
         await reopened.OpenAsync(cancellation);
         await using var query = new NpgsqlCommand("SELECT count(*) FROM ingestion_events WHERE detail = 'kept between runs'", reopened);
@@ -93,42 +92,8 @@ public sealed class EmbeddedDefaultsTests : IDisposable
         Directory.Delete(_dataDirectory, recursive: true);
     }
 
-    // The server runs as the postgres user when we are root: it must be able to enter the folder,
-    // which CreateTempSubdirectory makes private to its owner.
-    private static string CreateDataDirectory()
-    {
-        var directory = Directory.CreateTempSubdirectory("cryptopipeline-standalone-");
-        if (!OperatingSystem.IsWindows())
-        {
-            directory.UnixFileMode |= UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-        }
-
-        return directory.FullName;
-    }
-
-    private ServiceProcess Start(params string[] arguments)
-    {
-        var environment = new Dictionary<string, string?>
-        {
-            ["Standalone__DataDirectory"] = _dataDirectory,
-            ["ConnectionStrings__kafka"] = null,
-            ["ConnectionStrings__cryptodb"] = null,
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
-        };
-        return ServiceProcess.Start(StandaloneDll, environment, ["--urls", "http://127.0.0.1:0", .. arguments]);
-    }
-
-    private static async Task<Banner> ReadBannerAsync(ServiceProcess standalone, CancellationToken cancellation)
-    {
-        var http = await standalone.WaitForLineAsync(line => line.TrimStart().StartsWith("http:", StringComparison.Ordinal), StartTimeout, cancellation);
-        var kafka = await standalone.WaitForLineAsync(line => line.TrimStart().StartsWith("kafka:", StringComparison.Ordinal), StartTimeout, cancellation);
-        var postgres = await standalone.WaitForLineAsync(line => line.TrimStart().StartsWith("postgresql:", StringComparison.Ordinal), StartTimeout, cancellation);
-        return new Banner(Value(http), Value(kafka), Value(postgres));
-    }
-
-    // "  kafka:       127.0.0.1:40539  (embedded, in memory)" → "127.0.0.1:40539"
-    private static string Value(string line) =>
-        line.Trim().Split(' ', 2)[1].Trim().Split("  ", 2)[0].TrimEnd(',');
+    // The simulated market: these tests are about the embedded defaults, not about reaching an exchange.
+    private ServiceProcess Start(params string[] arguments) => StandaloneProcess.Start(_dataDirectory, null, ["--source", "simulated", .. arguments]);
 
     private static bool PostgresRunsOn(string dataDirectory) =>
         Directory.EnumerateDirectories("/proc")
@@ -153,5 +118,4 @@ public sealed class EmbeddedDefaultsTests : IDisposable
         }
     }
 
-    private sealed record Banner(string Http, string Kafka, string Postgres);
 }

@@ -14,10 +14,10 @@ public static class EmbeddedDefaultsExtensions
     /// <c>ConnectionStrings:cryptodb</c> is set. Both are started now, because every service reads
     /// the connection strings while it is being configured, and stopped when the host is disposed.
     /// </summary>
-    public static async Task<EmbeddedDefaults> AddEmbeddedDefaultsAsync(this WebApplicationBuilder builder)
+    public static async Task<EmbeddedDefaults> AddEmbeddedDefaultsAsync(this WebApplicationBuilder builder, StandaloneOptions options)
     {
-        var options = builder.Configuration.GetSection(StandaloneOptions.SectionName).Get<StandaloneOptions>() ?? new StandaloneOptions();
-        options.Validate();
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
 
         var defaults = new EmbeddedDefaults();
         try

@@ -19,6 +19,20 @@ public sealed class StandaloneOptions
     /// <summary>Brokers of the embedded Kafka cluster.</summary>
     public int KafkaBrokers { get; set; } = 1;
 
+    /// <summary>
+    /// How long Standalone tries to open a connection to the exchange before it calls it unreachable (and, unless a
+    /// source was chosen, runs the simulated market instead).
+    /// </summary>
+    public TimeSpan ExchangeProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The section, validated: throws with the key and the bad value.</summary>
+    public static StandaloneOptions Read(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(SectionName).Get<StandaloneOptions>() ?? new StandaloneOptions();
+        options.Validate();
+        return options;
+    }
+
     public string ResolveDataDirectory()
     {
         if (!string.IsNullOrWhiteSpace(DataDirectory))
@@ -51,6 +65,11 @@ public sealed class StandaloneOptions
         if (KafkaBrokers is < 1 or > 9)
         {
             throw new InvalidOperationException($"{SectionName}:{nameof(KafkaBrokers)} must be between 1 and 9, got {KafkaBrokers}.");
+        }
+
+        if (ExchangeProbeTimeout <= TimeSpan.Zero || ExchangeProbeTimeout > TimeSpan.FromMinutes(5))
+        {
+            throw new InvalidOperationException($"{SectionName}:{nameof(ExchangeProbeTimeout)} must be between 00:00:00.001 and 00:05:00, got {ExchangeProbeTimeout}.");
         }
     }
 }

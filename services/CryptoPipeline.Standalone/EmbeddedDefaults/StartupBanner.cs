@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using CryptoPipeline.Standalone.Sources;
 
 namespace CryptoPipeline.Standalone.EmbeddedDefaults;
 
@@ -9,7 +10,8 @@ internal sealed class StartupBanner(
     IHostApplicationLifetime lifetime,
     IServer server,
     IConfiguration configuration,
-    EmbeddedDefaults defaults) : IHostedService
+    EmbeddedDefaults defaults,
+    SourceChoice source) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -22,12 +24,18 @@ internal sealed class StartupBanner(
     private string Render()
     {
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var web = (addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal)) ?? addresses.FirstOrDefault() ?? "").TrimEnd('/');
         var kafka = configuration.GetConnectionString("kafka") ?? "";
         var postgres = configuration.GetConnectionString("cryptodb") ?? "";
         var text = new StringBuilder()
             .AppendLine()
             .AppendLine("CryptoPipeline Standalone is running")
-            .AppendLine($"  http:        {string.Join(", ", addresses)}  (/health, /alive)")
+            .AppendLine($"  source:      {source.Description}")
+            .AppendLine($"  dashboard:   {web}/")
+            .AppendLine($"  api:         {web}/api/v1  (OpenAPI: {web}/openapi/v1.json)")
+            .AppendLine($"  monitor:     {web}/api/v1/monitor/status")
+            .AppendLine($"  health:      {web}/health  {web}/alive")
+            .AppendLine($"  listening:   {string.Join(", ", addresses)}")
             .AppendLine($"  kafka:       {kafka}  ({(defaults.Kafka is null ? "configured" : "embedded, in memory")})")
             .AppendLine($"  postgresql:  {EmbeddedDefaults.Describe(postgres)}  ({(defaults.Postgres is null ? "configured" : $"private, data in {defaults.Postgres.DataDirectory}")})");
         if (defaults.Kafka is not null)
