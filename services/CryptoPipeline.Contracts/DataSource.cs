@@ -8,3 +8,21 @@ public enum DataSource
     Simulated,
     Backfill,
 }
+
+/// <summary>
+/// The text of each <see cref="DataSource"/>, the same on the wire, in the tables' <c>source</c> columns (whose CHECK
+/// constraints name the same four) and in the APIs: <c>live</c>, <c>replay</c>, <c>simulated</c>, <c>backfill</c>.
+/// </summary>
+public static class DataSourceNames
+{
+    public static string ToText(DataSource source) => DataSources.Wire.NameOf(source);
+
+    /// <exception cref="FormatException"><paramref name="text"/> is not one of the four.</exception>
+    public static DataSource Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return DataSources.Wire.TryParse(System.Text.Encoding.UTF8.GetBytes(text), out var source)
+            ? source
+            : throw new FormatException($"'{text}' is not a data source: use one of {DataSources.Wire.Expected}.");
+    }
+}

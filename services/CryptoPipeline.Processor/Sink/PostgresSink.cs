@@ -458,7 +458,7 @@ internal sealed class PostgresSink(NpgsqlDataSource dataSource, IOptions<Process
             copy.Write(TradeKinds.ToText(trade.Kind), NpgsqlDbType.Text);
             copy.Write(trade.TradeTime, NpgsqlDbType.TimestampTz);
             copy.Write(trade.ReceivedAt, NpgsqlDbType.TimestampTz);
-            copy.Write(SourceNames.ToText(trade.Source), NpgsqlDbType.Text);
+            copy.Write(DataSourceNames.ToText(trade.Source), NpgsqlDbType.Text);
         }
 
         copy.Complete();
@@ -499,7 +499,7 @@ internal sealed class PostgresSink(NpgsqlDataSource dataSource, IOptions<Process
         parameters.Add(Array("first_trade_time", candles.Select(c => c.FirstTradeTime)));
         parameters.Add(Array("last_trade_time", candles.Select(c => c.LastTradeTime)));
         parameters.Add(Array("price_sum", candles.Select(c => c.PriceSum)));
-        parameters.Add(Array("source", candles.Select(c => SourceNames.ToText(c.Source))));
+        parameters.Add(Array("source", candles.Select(c => DataSourceNames.ToText(c.Source))));
 
         // The id ranges travel flattened, each tagged with its candle's position (WITH ORDINALITY counts from 1).
         var window = new List<long>(candles.Count);
@@ -531,7 +531,7 @@ internal sealed class PostgresSink(NpgsqlDataSource dataSource, IOptions<Process
         parameters.Add(Array("qty", trades.Select(t => t.Quantity)));
         parameters.Add(Array("trade_id", trades.Select(t => t.TradeId)));
         parameters.Add(Array("trade_time", trades.Select(t => t.TradeTime)));
-        parameters.Add(Array("source", trades.Select(t => SourceNames.ToText(t.Source))));
+        parameters.Add(Array("source", trades.Select(t => DataSourceNames.ToText(t.Source))));
         return command;
     }
 
@@ -546,7 +546,7 @@ internal sealed class PostgresSink(NpgsqlDataSource dataSource, IOptions<Process
         parameters.Add(Array("ask_price", quotes.Select(q => q.AskPrice)));
         parameters.Add(Array("ask_qty", quotes.Select(q => q.AskQuantity)));
         parameters.Add(Array("quote_time", quotes.Select(QuoteTime)));
-        parameters.Add(Array("source", quotes.Select(q => SourceNames.ToText(q.Source))));
+        parameters.Add(Array("source", quotes.Select(q => DataSourceNames.ToText(q.Source))));
         return command;
     }
 
@@ -558,7 +558,7 @@ internal sealed class PostgresSink(NpgsqlDataSource dataSource, IOptions<Process
         parameters.Add(Array("symbol", ticks.Select(t => t.Symbol)));
         parameters.Add(Array("price", ticks.Select(t => t.Price)));
         parameters.Add(Array("tick_time", ticks.Select(t => t.Time)));
-        parameters.Add(Array("source", ticks.Select(t => SourceNames.ToText(t.Source))));
+        parameters.Add(Array("source", ticks.Select(t => DataSourceNames.ToText(t.Source))));
         return command;
     }
 
@@ -599,7 +599,7 @@ internal sealed class PostgresSink(NpgsqlDataSource dataSource, IOptions<Process
             IsFinal = reader.GetBoolean(first + 15),
             FirstTradeTime = reader.GetFieldValue<DateTimeOffset>(first + 16),
             LastTradeTime = reader.GetFieldValue<DateTimeOffset>(first + 17),
-            Source = SourceNames.Parse(reader.GetString(first + 19)),
+            Source = DataSourceNames.Parse(reader.GetString(first + 19)),
 
             // Derived columns: Restore ignores them.
             Vwap = 0,
