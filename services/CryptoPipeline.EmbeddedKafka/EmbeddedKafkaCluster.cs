@@ -157,6 +157,23 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes the partition's records before <paramref name="beforeOffset"/>, which becomes its low watermark (Kafka's
+    /// DeleteRecords). The mock cluster finds a fetched offset by walking the partition's record batches from the
+    /// oldest, so a long-running cluster whose consumed records are deleted stays cheap to fetch from.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The partition does not exist, or <paramref name="beforeOffset"/> is past its end.</exception>
+    public void DeleteRecords(string topic, int partition, long beforeOffset)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfNegative(beforeOffset);
+        lock (_gate)
+        {
+            ThrowOnError(MockClusterApi.rd_kafka_mock_partition_delete_records(Live(), topic, partition, beforeOffset), $"delete the records of {topic}/{partition} before offset {beforeOffset}");
+        }
+    }
+
     /// <summary>Makes <paramref name="brokerId"/> the coordinator of a consumer group (<paramref name="keyType"/> "group") or of a transactional id ("transaction").</summary>
     public void SetCoordinator(string key, int brokerId, string keyType = "group")
     {

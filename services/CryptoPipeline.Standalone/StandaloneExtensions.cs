@@ -1,6 +1,7 @@
 using CryptoPipeline.ServiceDefaults;
 using CryptoPipeline.Standalone.CommandLine;
 using CryptoPipeline.Standalone.EmbeddedDefaults;
+using CryptoPipeline.Standalone.Kafka;
 using CryptoPipeline.Standalone.Replay;
 using CryptoPipeline.Standalone.Sources;
 
@@ -24,7 +25,13 @@ public static class StandaloneExtensions
         builder.Configuration["Ingest:Sources"] = choice.Sources;
         builder.Services.AddSingleton(choice);
 
-        await builder.AddEmbeddedDefaultsAsync(options);
+        var defaults = await builder.AddEmbeddedDefaultsAsync(options);
+        builder.Services.AddSingleton(options);
+        if (defaults.Kafka is not null)
+        {
+            builder.Services.AddHostedService<EmbeddedKafkaTrimmer>();
+        }
+
         builder.AddServiceDefaults();
         builder.AddIngest();
         builder.AddProcessor();

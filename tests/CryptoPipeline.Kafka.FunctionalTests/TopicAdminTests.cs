@@ -52,6 +52,31 @@ public sealed class TopicAdminTests(EmbeddedKafkaFixture kafka) : IClassFixture<
         Assert.NotEqual(id, await otherClusterAdmin.GetClusterIdAsync());
     }
 
+    [Fact]
+    public async Task Topic_offsets_show_each_partition_from_its_first_kept_record_and_name_missing_topics()
+    {
+        var topic = kafka.CreateTopic("offsets", partitions: 2);
+        var missing = EmbeddedKafkaFixture.UniqueName("absent");
+        using (var producer = new ProducerBuilder<string, string>(kafka.Options.CreateProducerConfig()).Build())
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                producer.Produce(new TopicPartition(topic, new Partition(0)), new Message<string, string> { Key = "k", Value = i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            }
+
+            producer.Flush(TestTraffic.Timeout);
+        }
+
+        kafka.Cluster.DeleteRecords(topic, 0, 4);
+        using var admin = new AdminClientBuilder(kafka.Options.CreateAdminConfig()).Build();
+        var offsets = await admin.ReadOffsetsAsync([topic, missing], TestTraffic.Timeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal([new BrokerOffsets(topic, 0, 4, 10), new BrokerOffsets(topic, 1, 0, 0)], offsets.Partitions);
+        Assert.Equal([missing], offsets.MissingTopics);
+        var beyond = Assert.Throws<InvalidOperationException>(() => kafka.Cluster.DeleteRecords(topic, 0, 11));
+        Assert.Contains($"delete the records of {topic}/0 before offset 11", beyond.Message, StringComparison.Ordinal);
+    }
+
     private sealed class DisposableList<T>(IEnumerable<T> items) : List<T>(items), IDisposable
         where T : IDisposable
     {

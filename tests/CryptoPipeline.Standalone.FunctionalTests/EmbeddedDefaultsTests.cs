@@ -3,6 +3,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using CryptoPipeline.Contracts;
 using CryptoPipeline.Database.Migrations;
+using CryptoPipeline.Kafka;
 using CryptoPipeline.Testing;
 using Npgsql;
 
@@ -74,6 +75,36 @@ public sealed class EmbeddedDefaultsTests : IDisposable
         await reopened.OpenAsync(cancellation);
         await using var query = new NpgsqlCommand("SELECT count(*) FROM ingestion_events WHERE detail = 'kept between runs'", reopened);
         Assert.Equal(1L, (long)(await query.ExecuteScalarAsync(cancellation))!);
+    }
+
+    [Fact]
+    public async Task Standalone_deletes_committed_messages_from_the_embedded_cluster_and_never_uncommitted_ones()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        await using var standalone = Start("--Standalone:KafkaTrimInterval=00:00:01", "--Standalone:KafkaKeepMessages=0", "--Ingest:Simulation:TradesPerSecond=50");
+        var banner = await StandaloneProcess.ReadBannerAsync(standalone, cancellation);
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = banner.Kafka }).Build();
+        var clusterId = await admin.GetClusterIdAsync();
+
+        var trimmed = await Eventually.Until(
+            () => admin.ReadOffsetsAsync([Topics.RawTrades], TimeSpan.FromSeconds(10), cancellation),
+            offsets => offsets.Partitions.Any(p => p.Low > 0),
+            StartTimeout,
+            "committed raw trades deleted from the embedded cluster",
+            cancellation);
+
+        await using var connection = new NpgsqlConnection(banner.Postgres);
+        await connection.OpenAsync(cancellation);
+        foreach (var partition in trimmed.Partitions.Where(p => p.Low > 0))
+        {
+            await using var committed = new NpgsqlCommand(
+                "SELECT next_offset FROM consumer_offsets WHERE cluster_id = $1 AND consumer_group = 'processor' AND topic = $2 AND partition = $3", connection);
+            committed.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clusterId });
+            committed.Parameters.Add(new NpgsqlParameter<string> { TypedValue = partition.Topic });
+            committed.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition.Partition });
+            var next = (long)(await committed.ExecuteScalarAsync(cancellation))!;
+            Assert.True(partition.Low <= next, $"{partition.Topic}/{partition.Partition}: records before {partition.Low} deleted, but only {next} committed");
+        }
     }
 
     [Fact]

@@ -44,6 +44,9 @@ internal static unsafe partial class MockClusterApi
     [LibraryImport(Librdkafka.LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     public static partial void rd_kafka_mock_topic_set_error(IntPtr cluster, string topic, int error);
 
+    [LibraryImport(Librdkafka.LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rd_kafka_mock_partition_delete_records(IntPtr cluster, string topic, int partition, long beforeOffset);
+
     [LibraryImport(Librdkafka.LibraryName)]
     public static partial int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
 

@@ -25,6 +25,12 @@ public sealed class StandaloneOptions
     /// </summary>
     public TimeSpan ExchangeProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often Standalone deletes from the embedded Kafka cluster what the processor has committed to PostgreSQL.</summary>
+    public TimeSpan KafkaTrimInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The newest messages of each partition the embedded cluster keeps even once committed, for attached tools.</summary>
+    public int KafkaKeepMessages { get; set; } = 10_000;
+
     /// <summary>The section, validated: throws with the key and the bad value.</summary>
     public static StandaloneOptions Read(IConfiguration configuration)
     {
@@ -65,6 +71,16 @@ public sealed class StandaloneOptions
         if (KafkaBrokers is < 1 or > 9)
         {
             throw new InvalidOperationException($"{SectionName}:{nameof(KafkaBrokers)} must be between 1 and 9, got {KafkaBrokers}.");
+        }
+
+        if (KafkaTrimInterval < TimeSpan.FromSeconds(1) || KafkaTrimInterval > TimeSpan.FromHours(1))
+        {
+            throw new InvalidOperationException($"{SectionName}:{nameof(KafkaTrimInterval)} must be between 00:00:01 and 01:00:00, got {KafkaTrimInterval}.");
+        }
+
+        if (KafkaKeepMessages is < 0 or > 100_000)
+        {
+            throw new InvalidOperationException($"{SectionName}:{nameof(KafkaKeepMessages)} must be between 0 and 100000, got {KafkaKeepMessages}.");
         }
 
         if (ExchangeProbeTimeout <= TimeSpan.Zero || ExchangeProbeTimeout > TimeSpan.FromMinutes(5))

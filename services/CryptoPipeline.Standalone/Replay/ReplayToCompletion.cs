@@ -4,6 +4,7 @@ using CryptoPipeline.Contracts;
 using CryptoPipeline.Ingest.Replay;
 using CryptoPipeline.Kafka;
 using CryptoPipeline.Processor;
+using CryptoPipeline.Standalone.Kafka;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -26,8 +27,6 @@ internal sealed partial class ReplayToCompletion(
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
     private static readonly string[] ConsumedTopics = [Topics.RawTrades, Topics.Quotes, Topics.Prices];
-
-    private const string CommittedSql = "SELECT topic, partition, next_offset FROM consumer_offsets WHERE cluster_id = $1 AND consumer_group = $2";
 
     private const string SummarySql = """
         SELECT count(*), count(*) FILTER (WHERE is_final), coalesce(sum(trade_count), 0), count(DISTINCT (exchange, symbol)),
@@ -66,7 +65,7 @@ internal sealed partial class ReplayToCompletion(
         while (true)
         {
             var offsets = await admin.ReadOffsetsAsync(ConsumedTopics, TimeSpan.FromSeconds(30), cancellationToken);
-            var committed = await ReadCommittedAsync(clusterId, cancellationToken);
+            var committed = await ProcessorOffsets.ReadAsync(database, clusterId, processor.Value.ConsumerGroup, cancellationToken);
             long total = 0, remaining = 0;
             foreach (var partition in offsets.Partitions)
             {
@@ -88,21 +87,6 @@ internal sealed partial class ReplayToCompletion(
 
             await Task.Delay(PollInterval, cancellationToken);
         }
-    }
-
-    private async Task<Dictionary<(string Topic, int Partition), long>> ReadCommittedAsync(string clusterId, CancellationToken cancellationToken)
-    {
-        var committed = new Dictionary<(string, int), long>();
-        await using var command = database.CreateCommand(CommittedSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clusterId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = processor.Value.ConsumerGroup });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            committed[(reader.GetString(0), reader.GetInt32(1))] = reader.GetInt64(2);
-        }
-
-        return committed;
     }
 
     private async Task<bool> SummarizeAsync(ReplaySummary published, CancellationToken cancellationToken)
