@@ -124,15 +124,45 @@ public sealed class CandlesApiTests(CandlesFixture fixture) : IClassFixture<Cand
     [Fact]
     public async Task A_final_range_is_served_from_the_cache_while_the_latest_candles_are_read_anew()
     {
-        const string Final = "symbol=ETHUSDT&interval=1h&from=2024-08-08T00:00:00Z&to=2024-08-08T01:00:00Z";
+        // ETHUSDT's first 28 minutes are final; a late change to one of them stays unseen in the cached answer.
+        const string Final = "symbol=ETHUSDT&interval=5m&from=2024-08-08T00:00:00Z&to=2024-08-08T00:25:00Z";
         var before = await GetCandlesAsync(Final);
-        await MarketData.InsertAsync(fixture.Database, new MinuteRow("binance", "ETHUSDT", CandlesFixture.Day.AddMinutes(45), 10m, 10m, 10m, 10m, 1m, 10m, 1));
+        var latestBefore = await GetCandlesAsync("symbol=ETHUSDT&interval=1h&limit=1");
+        await using (var dataSource = NpgsqlDataSource.Create(fixture.Database))
+        {
+            await using var late = dataSource.CreateCommand(
+                "UPDATE trades_1min_agg SET trade_count = trade_count + 1 WHERE symbol = 'ETHUSDT' AND window_start = (SELECT min(window_start) FROM trades_1min_agg WHERE symbol = 'ETHUSDT')");
+            Assert.Equal(1, await late.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
+        }
 
         var cached = await GetCandlesAsync(Final);
         var latest = await GetCandlesAsync("symbol=ETHUSDT&interval=1h&limit=1");
 
+        Assert.All(before.Candles, c => Assert.True(c.IsFinal));
         Assert.Equal(before.Candles, cached.Candles);
-        Assert.Equal(before.Candles[0].TradeCount + 1, latest.Candles[0].TradeCount);
+        Assert.Equal(latestBefore.Candles[0].TradeCount + 1, latest.Candles[0].TradeCount);
+    }
+
+    [Fact]
+    public async Task An_old_range_that_still_holds_open_minutes_is_not_cached()
+    {
+        // A replay of old data: its latest minutes are not final yet although their range ended long ago.
+        var start = new DateTimeOffset(2024, 8, 7, 12, 0, 0, TimeSpan.Zero);
+        await MarketData.InsertAsync(fixture.Database, new MinuteRow("binance", "SOLUSDT", start, 150m, 150m, 150m, 150m, 1m, 150m, 1, IsFinal: false));
+        const string OldRange = "symbol=SOLUSDT&interval=1m&from=2024-08-07T12:00:00Z&to=2024-08-07T12:05:00Z";
+        var open = await GetCandlesAsync(OldRange);
+
+        await using (var dataSource = NpgsqlDataSource.Create(fixture.Database))
+        {
+            await using var finish = dataSource.CreateCommand(
+                "UPDATE trades_1min_agg SET trade_count = 2, last_trade_id = first_trade_id + 1, price_sum = 300, is_final = true WHERE symbol = 'SOLUSDT'");
+            await finish.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        var final = await GetCandlesAsync(OldRange);
+
+        Assert.Equal((1L, false), (open.Candles.Single().TradeCount, open.Candles.Single().IsFinal));
+        Assert.Equal((2L, true), (final.Candles.Single().TradeCount, final.Candles.Single().IsFinal));
     }
 
     private static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);

@@ -5,7 +5,8 @@ namespace CryptoPipeline.Api;
 
 /// <summary>
 /// Output caching for requests whose <c>to</c> lies at least <see cref="ApiOptions.FinalAfter"/> in the past: their
-/// candles are final, so repeating the query gives the same answer. Entries expire after
+/// candles are final, so repeating the query gives the same answer (an answer holding a candle that is not final is not
+/// stored: an old range can still be open during a replay of old data). Entries expire after
 /// <see cref="ApiOptions.FinalDataCacheDuration"/>, which bounds how long a rare late firing stays unseen. Requests
 /// about the present are never cached. Responses vary by every query parameter and by Accept (JSON or CSV).
 /// </summary>

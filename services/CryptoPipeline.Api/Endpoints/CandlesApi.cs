@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.OutputCaching;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -98,6 +99,12 @@ internal static class CandlesApi
         }
 
         var rows = await candles.GetAsync(exchange, symbol, length, rangeStart, rangeEnd, context.RequestAborted);
+        if (rows.Any(row => !row.IsFinal) && context.Features.Get<IOutputCacheFeature>() is { } cache)
+        {
+            // An old range can still hold open minutes (a replay of old data, a processor catching up): not final data.
+            cache.Context.AllowCacheStorage = false;
+        }
+
         return ApiParameters.IsCsv(format, context)
             ? new CsvResult<CandleRow>(rows, Csv, $"candles_{exchange}_{symbol}_{length.Name}", time.GetUtcNow())
             : TypedResults.Ok(new CandlesResponse(exchange, symbol, length.Name, rangeStart, rangeEnd, rows));
