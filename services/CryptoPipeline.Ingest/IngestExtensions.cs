@@ -21,7 +21,9 @@ public static class IngestExtensions
     /// <summary>
     /// Registers the Ingest service: the sources named in <c>Ingest:Sources</c>, the Kafka publisher behind
     /// <see cref="IMarketDataSink"/> (<c>ConnectionStrings:kafka</c>, <c>Ingest:Publishing</c>), the
-    /// PostgreSQL ingestion journal (<c>ConnectionStrings:cryptodb</c>) and the health checks
+    /// PostgreSQL ingestion journal (<c>ConnectionStrings:cryptodb</c>), where the live Binance symbols stand
+    /// (<c>ingest_progress</c>, so a restart back-fills what it missed), the repair of the gaps the Monitor asks
+    /// for while a Binance feed runs (<c>Ingest:Binance:GapRepair</c>) and the health checks
     /// <c>ingest-feeds</c> and <c>kafka-publisher</c>. Every setting has a default in its options class and is
     /// validated when the host starts, failing with a message that names the key. Calling it again changes nothing.
     /// </summary>
@@ -55,7 +57,10 @@ public static class IngestExtensions
         services.TryAddSingleton<FeedActivity>();
 
         // The publisher and the journal are registered before the sources: hosted services stop in reverse
-        // order, so the sources stop first and the publisher can still deliver what they handed over.
+        // order, so the sources stop first and the publisher can still deliver what they handed over. The trade
+        // progress comes before the publisher, so that its last save sees every acknowledgement the publisher got.
+        services.AddSingleton<PublishedTradeProgress>();
+        services.AddHostedService(sp => sp.GetRequiredService<PublishedTradeProgress>());
         services.AddValidatedOptions<PublishingOptions>(configuration, PublishingOptions.SectionName);
         services.AddSingleton<KafkaMarketDataPublisher>();
         services.AddSingleton<IMarketDataSink>(sp => sp.GetRequiredService<KafkaMarketDataPublisher>());
@@ -81,6 +86,7 @@ public static class IngestExtensions
     private static void AddBinance(IServiceCollection services, IConfiguration configuration, IngestOptions ingest)
     {
         services.AddBinanceFeeds(configuration, ingest);
+        services.AddBinanceGapRepair(configuration, ingest);
         AddExpectation(services, ingest, IngestSources.Binance, Exchanges.Binance, ingest.StaleAfter, Topics.RawTrades, Topics.Quotes);
         AddExpectation(services, ingest, IngestSources.BinanceUsdm, Exchanges.BinanceUsdm, ingest.StaleAfter, Topics.RawTrades, Topics.Quotes);
     }

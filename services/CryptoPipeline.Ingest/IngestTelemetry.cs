@@ -16,6 +16,7 @@ public sealed class IngestTelemetry : ServiceTelemetry
     public const string TopicTag = "topic";
     public const string KindTag = "kind";
     public const string ReasonTag = "reason";
+    public const string OutcomeTag = "outcome";
 
     /// <summary>Span of one batch of messages handed to the Kafka producer.</summary>
     public const string PublishSpanName = "ingest.publish";
@@ -31,6 +32,7 @@ public sealed class IngestTelemetry : ServiceTelemetry
         GapsFound = Meter.CreateCounter<long>("cryptopipeline.ingest.gaps_found", "{gap}", "Ranges of missing trade ids detected, by exchange and symbol.");
         GapsFilled = Meter.CreateCounter<long>("cryptopipeline.ingest.gaps_filled", "{gap}", "Ranges of missing trade ids back-filled completely, by exchange and symbol.");
         GapTradesFilled = Meter.CreateCounter<long>("cryptopipeline.ingest.gap_trades_filled", "{trade}", "Trades recovered by back-fill, by exchange and symbol.");
+        GapRepairs = Meter.CreateCounter<long>("cryptopipeline.ingest.gap_repairs", "{gap}", "Gaps repaired at the Monitor's request, by exchange and outcome (filled, unfillable).");
         Reconnects = Meter.CreateCounter<long>("cryptopipeline.ingest.reconnects", "{reconnect}", "Feed reconnections, by exchange and reason.");
         BadInput = Meter.CreateCounter<long>("cryptopipeline.ingest.bad_input", "{message}", "Exchange input skipped as invalid, by exchange and kind of defect.");
         Published = Meter.CreateCounter<long>("cryptopipeline.ingest.published", "{message}", "Messages Kafka acknowledged, by topic.");
@@ -54,6 +56,8 @@ public sealed class IngestTelemetry : ServiceTelemetry
 
     public Counter<long> GapTradesFilled { get; }
 
+    public Counter<long> GapRepairs { get; }
+
     public Counter<long> Reconnects { get; }
 
     public Counter<long> BadInput { get; }
@@ -71,6 +75,10 @@ public sealed class IngestTelemetry : ServiceTelemetry
     /// <summary>Counts one message of <paramref name="kind"/> (<c>trade</c>, <c>quote</c>, <c>control</c>, …) from <paramref name="exchange"/>.</summary>
     public void CountMessage(string exchange, string kind) =>
         Messages.Add(1, new(ExchangeTag, exchange), new(KindTag, kind));
+
+    /// <summary>Counts one gap repaired at the Monitor's request, <paramref name="outcome"/> being <c>filled</c> or <c>unfillable</c>.</summary>
+    public void CountGapRepair(string exchange, string outcome) =>
+        GapRepairs.Add(1, new(ExchangeTag, exchange), new(OutcomeTag, outcome));
 
     public void CountReconnect(string exchange, string reason) =>
         Reconnects.Add(1, new(ExchangeTag, exchange), new(ReasonTag, reason));

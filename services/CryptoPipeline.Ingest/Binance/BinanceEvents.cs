@@ -15,4 +15,7 @@ internal static class BinanceEvents
 
     /// <summary>Futures ids inside a filled gap that REST does not serve: insurance-fund and ADL trades.</summary>
     public const string NonMarketTradesUnavailable = "non-market-trades-unavailable";
+
+    /// <summary>The feed started without knowing the last trades published before it: a restart gap could not be checked.</summary>
+    public const string ResumeFailed = "resume-failed";
 }

@@ -34,6 +34,8 @@ internal sealed class BinanceFeedContext(
 
     public BinanceRestClient Rest { get; } = rest;
 
+    public BinanceBackfill Backfill { get; } = new(rest, telemetry, time, logger);
+
     /// <summary>See every complete frame the connections receive (the recorder, when one is configured).</summary>
     public IReadOnlyList<IRawFrameObserver> RawFrameObservers { get; } = rawFrameObservers;
 

@@ -41,4 +41,13 @@ internal static partial class BinanceLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Exchange} REST answered {Status} to {Path}: waiting {RetryAfter} as Retry-After asks")]
     public static partial void RestRateLimited(ILogger logger, string exchange, int status, string path, TimeSpan retryAfter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Exchange} {Symbol}: continuing after trade id {TradeId} ({TradeTime:o}), the last one published before this start")]
+    public static partial void Resuming(ILogger logger, string exchange, string symbol, long tradeId, DateTimeOffset tradeTime);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Exchange}: cannot read where the symbols stood before this start, retrying in {RetryIn}: {Error}")]
+    public static partial void ResumeRetrying(ILogger logger, string exchange, TimeSpan retryIn, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Exchange}: cannot read where the symbols stood before this start ({Error}); starting without, so trades missed while Ingest was not running are not back-filled")]
+    public static partial void ResumeFailed(ILogger logger, string exchange, string error);
 }

@@ -91,6 +91,21 @@ public abstract partial class BinanceOptions : IValidatableObject
     public int MaxHeldTradesPerSymbol { get; set; } = 100_000;
 
     /// <summary>
+    /// After a restart each symbol continues after the last trade id published before it, so the trades that happened
+    /// while Ingest was not running are a gap that is back-filled over REST, but only up to this many trades; a wider
+    /// gap is recorded as unfillable instead (and never skipped silently).
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxRestartBackfillTrades { get; set; } = 100_000;
+
+    /// <summary>
+    /// The trades missed across a restart are back-filled only when the first trade after it came at most this long
+    /// (in trade time) after the last one published before it; a longer absence is recorded as an unfillable gap.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan MaxRestartBackfillAge { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
     /// REST request weight per minute the back-fill lets this IP reach, read from <c>X-MBX-USED-WEIGHT-1M</c>.
     /// Defaults to half of Binance's limit, leaving the rest to other clients on the same IP.
     /// </summary>

@@ -7,7 +7,8 @@ namespace CryptoPipeline.Ingest.Binance;
 
 /// <summary>
 /// The REST calls of one Binance market: <c>exchangeInfo</c> (the USDT pairs) and <c>historicalTrades</c>
-/// (back-fill by trade id), within the request-weight budget of <see cref="RestWeightGate"/>.
+/// (back-fill by trade id), within the request-weight budget of <see cref="RestWeightGate"/>. One per market, shared by
+/// its feed and gap repair, so that all of the market's requests count against one budget.
 /// </summary>
 internal sealed class BinanceRestClient(
     HttpClient http,
@@ -20,6 +21,8 @@ internal sealed class BinanceRestClient(
 {
     /// <summary>Binance's answer when <c>Retry-After</c> is missing: its weight windows are a minute long.</summary>
     private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromMinutes(1);
+
+    public BinanceMarket Market => market;
 
     public async Task<IReadOnlyList<string>> GetUsdtSymbolsAsync(CancellationToken cancellationToken)
     {

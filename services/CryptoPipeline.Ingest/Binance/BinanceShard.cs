@@ -1,9 +1,8 @@
 using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
 using CryptoPipeline.Contracts;
 using CryptoPipeline.Ingest.Feeds;
+using CryptoPipeline.Ingest.Publishing;
 
 namespace CryptoPipeline.Ingest.Binance;
 
@@ -16,13 +15,6 @@ namespace CryptoPipeline.Ingest.Binance;
 internal sealed class BinanceShard
 {
     private const int ItemCapacity = 4096;
-
-    /// <summary>Tries per back-fill step before the gap is given up (REST errors, or REST not yet serving the ids).</summary>
-    private const int BackfillAttempts = 4;
-
-    private const int MaxRangesShown = 5;
-
-    private static readonly TimeSpan BackfillRetryDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>After a failed replacement the old connection carries on and the next try comes this much later.</summary>
     private static readonly TimeSpan RotationRetryDelay = TimeSpan.FromMinutes(1);
@@ -42,7 +34,8 @@ internal sealed class BinanceShard
     private readonly List<Trade> _ready = [];
     private int _generation;
 
-    public BinanceShard(BinanceFeedContext feed, string name, Uri uri, IReadOnlyList<string> streams, IReadOnlyList<string> symbols)
+    /// <summary>A shard whose symbols continue after their trades in <c>resume</c>, the last ones published before this start.</summary>
+    public BinanceShard(BinanceFeedContext feed, string name, Uri uri, IReadOnlyList<string> streams, IReadOnlyList<string> symbols, IReadOnlyDictionary<string, PublishedTrade> resume)
     {
         _feed = feed;
         _name = name;
@@ -50,6 +43,14 @@ internal sealed class BinanceShard
         _streams = streams;
         _parser = new BinanceStreamParser(feed.Market, symbols);
         _symbols = symbols.ToDictionary(s => s, s => new SymbolState(s), StringComparer.Ordinal);
+        foreach (var state in _symbols.Values)
+        {
+            if (resume.TryGetValue(state.Symbol, out var last))
+            {
+                state.Trades.ResumeAfter(last.TradeId, last.TradeTime);
+                BinanceLog.Resuming(feed.Logger, feed.Exchange, state.Symbol, last.TradeId, last.TradeTime);
+            }
+        }
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -325,6 +326,12 @@ internal sealed class BinanceShard
         }
 
         await RecordGapAsync(state, gap, cancellationToken);
+        if (BeyondRestartLimit(gap) is { } restartReason)
+        {
+            await AbandonAsync(state, gap, restartReason, cancellationToken);
+            return;
+        }
+
         if (gap.Size > _feed.Options.MaxBackfillTrades)
         {
             await AbandonAsync(
@@ -338,81 +345,50 @@ internal sealed class BinanceShard
         _ = BackfillAsync(state.Symbol, gap, gap.FirstMissingId, gap.LastId, cancellationToken);
     }
 
+    /// <summary>Why the trades of a gap that spans a restart are not back-filled, or null when they are within the limits.</summary>
+    private string? BeyondRestartLimit(TradeGap gap)
+    {
+        if (gap.Restart is not { } restart)
+        {
+            return null;
+        }
+
+        var options = _feed.Options;
+        var section = _feed.Market.ConfigurationSection;
+        if (gap.Size > options.MaxRestartBackfillTrades)
+        {
+            return $"{gap.Size} trades happened while Ingest was not running, more than {section}:MaxRestartBackfillTrades ({options.MaxRestartBackfillTrades})";
+        }
+
+        var away = restart.FirstTradeTime - restart.LastTradeTime;
+        return away > options.MaxRestartBackfillAge
+            ? $"Ingest was not running for {away:c} of trading, longer than {section}:MaxRestartBackfillAge ({options.MaxRestartBackfillAge:c})"
+            : null;
+    }
+
     private async Task RecordGapAsync(SymbolState state, TradeGap gap, CancellationToken cancellationToken)
     {
         gap.Recorded = true;
         var missing = gap.MissingRanges().Sum(r => r.Last - r.First + 1);
         IngestTelemetry.Add(_feed.Telemetry.GapsFound, 1, _feed.Exchange, state.Symbol);
         BinanceLog.GapDetected(_feed.Logger, _feed.Exchange, state.Symbol, gap.FirstId, gap.LastId, missing);
-        await _feed.Journal.RecordGapAsync(_feed.Exchange, state.Symbol, gap.FirstId, gap.LastId, $"{missing} of {gap.Size} trade ids missing from the stream", cancellationToken);
+        var detail = gap.Restart is null
+            ? $"{missing} of {gap.Size} trade ids missing from the stream"
+            : $"{gap.Size} trade ids after {gap.FirstId - 1}, the last one published before Ingest restarted";
+        await _feed.Journal.RecordGapAsync(_feed.Exchange, state.Symbol, gap.FirstId, gap.LastId, detail, cancellationToken);
     }
 
     private async Task BackfillAsync(string symbol, TradeGap gap, long fromId, long lastId, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await FetchAsync(symbol, fromId, lastId, cancellationToken);
+            var result = await _feed.Backfill.FetchAsync(symbol, fromId, lastId, cancellationToken);
             await _items.Writer.WriteAsync(ShardItem.Backfilled(symbol, gap, result), cancellationToken);
         }
         catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
         {
             // The shard is stopping.
         }
-    }
-
-    /// <summary>Pages through historicalTrades from <paramref name="fromId"/> until <paramref name="lastId"/> is covered.</summary>
-    private async Task<BackfillResult> FetchAsync(string symbol, long fromId, long lastId, CancellationToken cancellationToken)
-    {
-        var trades = new List<Trade>();
-        var covered = fromId - 1;
-        var next = fromId;
-        var failures = 0;
-        var waits = 0;
-        while (next <= lastId)
-        {
-            List<Trade> page;
-            try
-            {
-                page = await _feed.Rest.GetHistoricalTradesAsync(symbol, next, cancellationToken);
-            }
-            catch (Exception e) when (e is HttpRequestException or JsonException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                if (++failures >= BackfillAttempts)
-                {
-                    return new BackfillResult(trades, covered, $"REST failed {failures} times, last: {e.Message}");
-                }
-
-                await Task.Delay(BackfillRetryDelay * Math.Pow(2, failures - 1), _feed.Time, cancellationToken);
-                continue;
-            }
-
-            var highest = page.Count == 0 ? long.MinValue : page.Max(t => t.TradeId);
-            trades.AddRange(page.Where(t => t.TradeId >= next && t.TradeId <= lastId));
-            if (highest >= next)
-            {
-                covered = highest;
-                next = highest + 1;
-                if (page.Count >= _feed.Market.HistoricalTradesLimit)
-                {
-                    continue;
-                }
-            }
-
-            if (next > lastId)
-            {
-                break;
-            }
-
-            // REST serves from a database that can trail the stream by a moment.
-            if (++waits >= BackfillAttempts)
-            {
-                return new BackfillResult(trades, covered, $"REST served no trade after id {next - 1}");
-            }
-
-            await Task.Delay(BackfillRetryDelay, _feed.Time, cancellationToken);
-        }
-
-        return new BackfillResult(trades, covered, Error: null);
     }
 
     private async Task OnBackfilledAsync(SymbolState state, TradeGap gap, BackfillResult result, CancellationToken cancellationToken)
@@ -426,29 +402,7 @@ internal sealed class BinanceShard
         var backfilled = state.Trades.CloseGap(result.Trades, _ready);
         await PublishReadyAsync(state, cancellationToken);
         IngestTelemetry.Add(_feed.Telemetry.GapTradesFilled, backfilled, _feed.Exchange, state.Symbol);
-
-        var missing = gap.MissingRanges();
-        if (missing.Count == 0)
-        {
-            await GapFilledAsync(state, gap, backfilled, cancellationToken);
-        }
-        else if (_feed.Market.IsFutures && result.Error is null && missing[^1].Last <= result.CoveredThroughId)
-        {
-            // REST listed trades past these ids but not these: insurance-fund or ADL trades, which futures REST
-            // never serves and futures klines leave out. Every trade a candle needs is back.
-            await GapFilledAsync(state, gap, backfilled, cancellationToken);
-            await _feed.Journal.RecordEventAsync(
-                _feed.Exchange,
-                connection: null,
-                BinanceEvents.NonMarketTradesUnavailable,
-                $"{state.Symbol} ids {Describe(missing)}: not served by {_feed.Market.HistoricalTradesPath}, which lists order-book trades only",
-                cancellationToken);
-        }
-        else
-        {
-            await GapUnfillableAsync(state, gap, result.Error ?? $"{_feed.Market.HistoricalTradesPath} did not serve ids {Describe(missing)}", cancellationToken);
-        }
-
+        await _feed.Backfill.ResolveAsync(_feed.Journal, state.Symbol, gap.FirstId, gap.LastId, result, gap.MissingRanges(), backfilled, cancellationToken);
         await WatchNewGapAsync(state, gap, cancellationToken);
     }
 
@@ -466,18 +420,11 @@ internal sealed class BinanceShard
         await WatchNewGapAsync(state, gap, cancellationToken);
     }
 
-    private async Task GapFilledAsync(SymbolState state, TradeGap gap, int backfilled, CancellationToken cancellationToken)
-    {
-        IngestTelemetry.Add(_feed.Telemetry.GapsFilled, 1, _feed.Exchange, state.Symbol);
-        BinanceLog.GapFilled(_feed.Logger, _feed.Exchange, state.Symbol, gap.FirstId, gap.LastId, backfilled);
-        await _feed.Journal.MarkGapFilledAsync(_feed.Exchange, state.Symbol, gap.FirstId, gap.LastId, cancellationToken);
-    }
+    private ValueTask GapFilledAsync(SymbolState state, TradeGap gap, int backfilled, CancellationToken cancellationToken) =>
+        _feed.Backfill.FilledAsync(_feed.Journal, state.Symbol, gap.FirstId, gap.LastId, backfilled, cancellationToken);
 
-    private async Task GapUnfillableAsync(SymbolState state, TradeGap gap, string reason, CancellationToken cancellationToken)
-    {
-        BinanceLog.GapUnfillable(_feed.Logger, _feed.Exchange, state.Symbol, gap.FirstId, gap.LastId, reason);
-        await _feed.Journal.MarkGapUnfillableAsync(_feed.Exchange, state.Symbol, gap.FirstId, gap.LastId, reason, cancellationToken);
-    }
+    private ValueTask GapUnfillableAsync(SymbolState state, TradeGap gap, string reason, CancellationToken cancellationToken) =>
+        _feed.Backfill.UnfillableAsync(_feed.Journal, state.Symbol, gap.FirstId, gap.LastId, reason, cancellationToken);
 
     private async Task PublishReadyAsync(SymbolState state, CancellationToken cancellationToken)
     {
@@ -492,26 +439,6 @@ internal sealed class BinanceShard
         }
 
         _ready.Clear();
-    }
-
-    private static string Describe(List<(long First, long Last)> ranges)
-    {
-        var text = new StringBuilder();
-        foreach (var (first, last) in ranges.Take(MaxRangesShown))
-        {
-            text.Append(text.Length == 0 ? "" : ", ").Append(first);
-            if (last != first)
-            {
-                text.Append("..").Append(last);
-            }
-        }
-
-        if (ranges.Count > MaxRangesShown)
-        {
-            text.Append(" and ").Append(ranges.Count - MaxRangesShown).Append(" more ranges");
-        }
-
-        return text.ToString();
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

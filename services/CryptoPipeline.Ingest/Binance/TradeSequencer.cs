@@ -12,11 +12,31 @@ internal sealed class TradeSequencer
     private readonly List<Trade> _held = [];
     private long _nextId = -1;
 
+    // Set by ResumeAfter until the first trade after the restart has been placed.
+    private DateTimeOffset? _resumedAfter;
+
     /// <summary>The gap the symbol is waiting on, or null while trades flow in order.</summary>
     public TradeGap? OpenGap { get; private set; }
 
     /// <summary>Trades after the open gap, waiting for it to close.</summary>
     public int HeldCount => _held.Count;
+
+    /// <summary>
+    /// Continues the sequence after <paramref name="lastId"/>, the last trade published before a restart (traded at
+    /// <paramref name="lastTradeTime"/>): ids up to it are duplicates, and a first trade beyond its successor opens a gap
+    /// marked <see cref="TradeGap.Restart"/>, the trades that happened while Ingest was not running.
+    /// </summary>
+    public void ResumeAfter(long lastId, DateTimeOffset lastTradeTime)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(lastId);
+        if (_nextId >= 0)
+        {
+            throw new InvalidOperationException("The sequence has started already: resume before the first trade.");
+        }
+
+        _nextId = lastId + 1;
+        _resumedAfter = lastTradeTime;
+    }
 
     /// <summary>
     /// Takes a live trade. Appends to <paramref name="ready"/> whatever may be published now, in id order
@@ -62,10 +82,15 @@ internal sealed class TradeSequencer
         {
             ready.Add(trade);
             _nextId++;
+            _resumedAfter = null;
             return TradeOffer.Published;
         }
 
-        OpenGap = new TradeGap(_nextId, id - 1);
+        OpenGap = new TradeGap(_nextId, id - 1)
+        {
+            Restart = _resumedAfter is { } lastTradeTime ? new RestartSpan(lastTradeTime, trade.TradeTime) : null,
+        };
+        _resumedAfter = null;
         _held.Add(trade);
         return TradeOffer.Held;
     }
@@ -178,6 +203,9 @@ internal sealed class TradeGap(long firstId, long lastId)
     /// <summary>Set once the gap is in the journal, so that its end is recorded too.</summary>
     public bool Recorded { get; set; }
 
+    /// <summary>Set when the gap is the trades that happened while Ingest was not running.</summary>
+    public RestartSpan? Restart { get; init; }
+
     /// <summary>The lowest id of the range still missing, where the back-fill starts.</summary>
     public long FirstMissingId
     {
@@ -222,3 +250,8 @@ internal sealed class TradeGap(long firstId, long lastId)
 
     public override string ToString() => $"{FirstId}..{LastId}";
 }
+
+/// <summary>
+/// A gap that spans a restart: when the last trade published before it and the first trade seen after it were traded.
+/// </summary>
+internal sealed record RestartSpan(DateTimeOffset LastTradeTime, DateTimeOffset FirstTradeTime);

@@ -26,6 +26,10 @@ namespace CryptoPipeline.Ingest.Publishing;
 /// batch of up to <see cref="MaxBatch"/> messages gets one producer span, linked to the activities that
 /// published its messages, and every message carries that span's W3C context in its headers.
 /// </para>
+/// <para>
+/// Kafka's acknowledgement of a live trade moves its symbol's position in <see cref="PublishedTradeProgress"/>, where a
+/// restarted feed continues.
+/// </para>
 /// </remarks>
 internal sealed partial class KafkaMarketDataPublisher : IMarketDataSink, IHostedService, IDisposable
 {
@@ -43,6 +47,7 @@ internal sealed partial class KafkaMarketDataPublisher : IMarketDataSink, IHoste
     private readonly IOptions<PublishingOptions> _publishingOptions;
     private readonly IngestTelemetry _telemetry;
     private readonly FeedActivity _activity;
+    private readonly PublishedTradeProgress _progress;
     private readonly TimeProvider _time;
     private readonly ILogger<KafkaMarketDataPublisher> _logger;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
@@ -71,6 +76,7 @@ internal sealed partial class KafkaMarketDataPublisher : IMarketDataSink, IHoste
         IOptions<PublishingOptions> options,
         IngestTelemetry telemetry,
         FeedActivity activity,
+        PublishedTradeProgress progress,
         TimeProvider time,
         ILogger<KafkaMarketDataPublisher> logger)
     {
@@ -80,6 +86,7 @@ internal sealed partial class KafkaMarketDataPublisher : IMarketDataSink, IHoste
         _publishingOptions = options;
         _telemetry = telemetry;
         _activity = activity;
+        _progress = progress;
         _time = time;
         _logger = logger;
         _onDelivery = OnDelivery;
@@ -98,7 +105,9 @@ internal sealed partial class KafkaMarketDataPublisher : IMarketDataSink, IHoste
     {
         ArgumentNullException.ThrowIfNull(trade);
         var key = trade.Key;
-        var pending = new Pending(Topics.RawTrades, key, TradeJson.Serialize(trade));
+        var pending = _progress.PositionOf(key, trade) is { } position
+            ? new FollowedTrade(key, TradeJson.Serialize(trade), position, trade.TradeId, trade.TradeTime)
+            : new Pending(Topics.RawTrades, key, TradeJson.Serialize(trade));
         IngestTelemetry.Add(_telemetry.Trades, 1, trade.Exchange, trade.Symbol);
         _activity.Observe(key, trade.Exchange, trade.Symbol, Topics.RawTrades);
         return EnqueueAsync(pending, cancellationToken);
@@ -364,7 +373,8 @@ internal sealed partial class KafkaMarketDataPublisher : IMarketDataSink, IHoste
                 }
             }
 
-            Send(producer, new TopicPartition(pending.Topic, Partition.Any), pending, _onDelivery, abandon);
+            var onDelivery = pending is FollowedTrade followed ? followed.OnDelivery(_onDelivery) : _onDelivery;
+            Send(producer, new TopicPartition(pending.Topic, Partition.Any), pending, onDelivery, abandon);
         }
     }
 
@@ -554,6 +564,20 @@ internal sealed partial class KafkaMarketDataPublisher : IMarketDataSink, IHoste
         public string Topic { get; }
 
         public ActivityContext Origin { get; }
+    }
+
+    /// <summary>A trade whose acknowledgement moves its symbol's position.</summary>
+    private sealed class FollowedTrade(string key, byte[] value, TradePosition position, long tradeId, DateTimeOffset tradeTime)
+        : Pending(Topics.RawTrades, key, value)
+    {
+        public Action<DeliveryReport<string, byte[]>> OnDelivery(Action<DeliveryReport<string, byte[]>> onDelivery) => report =>
+        {
+            onDelivery(report);
+            if (!report.Error.IsError)
+            {
+                position.Acknowledged(tradeId, tradeTime);
+            }
+        };
     }
 
     private sealed class EndOfInput : Pending

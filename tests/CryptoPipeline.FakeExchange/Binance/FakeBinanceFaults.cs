@@ -8,6 +8,7 @@ public sealed class FakeBinanceFaults
 {
     private readonly Lock _lock = new();
     private readonly List<(string Symbol, long FirstId, long LastId)> _skipped = [];
+    private readonly Dictionary<string, long> _forgotten = new(StringComparer.Ordinal);
     private (string Symbol, long TradeId)? _dropAfter;
     private (int Count, int Status, TimeSpan RetryAfter) _rejections;
 
@@ -41,6 +42,19 @@ public sealed class FakeBinanceFaults
         }
     }
 
+    /// <summary>
+    /// <c>historicalTrades</c> and <c>trades</c> no longer serve <paramref name="symbol"/>'s trades up to
+    /// <paramref name="throughId"/>, as an exchange that has dropped its oldest trades: a request from an older id is
+    /// answered from the oldest trade still kept.
+    /// </summary>
+    public void ForgetOnRest(string symbol, long throughId)
+    {
+        lock (_lock)
+        {
+            _forgotten[symbol] = throughId;
+        }
+    }
+
     /// <summary>The next <paramref name="count"/> REST requests answer <paramref name="status"/> (429, or 418 for a ban) with Retry-After.</summary>
     public void RejectRestRequests(int count, TimeSpan retryAfter, int status = 429)
     {
@@ -55,6 +69,15 @@ public sealed class FakeBinanceFaults
         lock (_lock)
         {
             return _skipped.Exists(s => s.Symbol == trade.Symbol && trade.Id >= s.FirstId && trade.Id <= s.LastId);
+        }
+    }
+
+    /// <summary>The highest id of <paramref name="symbol"/> REST no longer serves, or null.</summary>
+    internal long? ForgottenThrough(string symbol)
+    {
+        lock (_lock)
+        {
+            return _forgotten.TryGetValue(symbol, out var throughId) ? throughId : null;
         }
     }
 

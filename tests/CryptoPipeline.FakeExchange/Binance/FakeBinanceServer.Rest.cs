@@ -260,7 +260,9 @@ public sealed partial class FakeBinanceServer
         }
 
         limit = requested;
-        trades = Happened(_servable.GetOrAdd(symbol, s => new Servable(Recording.Trades(s), Market.IsFutures)).Trades, t => t.MessageIndex);
+        var happened = Happened(_servable.GetOrAdd(symbol, s => new Servable(Recording.Trades(s), Market.IsFutures)).Trades, t => t.MessageIndex);
+        var kept = Faults.ForgottenThrough(symbol) is { } forgotten ? LowerBound(happened, t => t.Id, forgotten + 1) : 0;
+        trades = happened.GetRange(kept, happened.Count - kept);
         return null;
     }
 

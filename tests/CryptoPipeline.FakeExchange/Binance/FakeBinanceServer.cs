@@ -83,6 +83,12 @@ public sealed partial class FakeBinanceServer : IAsyncDisposable
     /// <summary>Every REST request as path and query, in arrival order.</summary>
     public IReadOnlyList<string> RestRequests => [.. _restRequests];
 
+    /// <summary>
+    /// How many recorded messages the replay has passed: the market's position. Trades among them have happened
+    /// (REST serves them), including those a fault kept off the socket.
+    /// </summary>
+    public int ReplayPosition => Volatile.Read(ref _cursor);
+
     /// <summary>Completes when the cursor reached the end of the recording.</summary>
     public Task ReplayFinished => _replayFinished.Task;
 

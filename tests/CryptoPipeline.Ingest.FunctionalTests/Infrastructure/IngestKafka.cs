@@ -95,6 +95,38 @@ internal sealed class IngestKafka : IDisposable
         return data;
     }
 
+    /// <summary>
+    /// Reads every data message of <paramref name="topic"/> there is, from the start to the end of each partition, in
+    /// partition order: what a consumer would see once the producers have stopped.
+    /// </summary>
+    public List<ConsumeResult<string, byte[]>> ReadToEnd(string topic)
+    {
+        using var consumer = CreateReader(topic);
+        var data = new List<ConsumeResult<string, byte[]>>();
+        var ended = new HashSet<int>();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (ended.Count < Partitions)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{topic}: the end of {ended.Count} of {Partitions} partitions after {Timeout.TotalSeconds} s.");
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is not { } result)
+            {
+                continue;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                ended.Add(result.Partition.Value);
+            }
+            else if (!IsEndOfInput(result))
+            {
+                data.Add(result);
+            }
+        }
+
+        consumer.Close();
+        return data;
+    }
+
     public static bool IsEndOfInput(ConsumeResult<string, byte[]> result) =>
         result.Message.Headers.TryGetLastBytes(ControlMessages.KindHeader, out var kind)
         && kind.AsSpan().SequenceEqual("end-of-input"u8);

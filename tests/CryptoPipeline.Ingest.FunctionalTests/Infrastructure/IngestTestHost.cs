@@ -1,3 +1,4 @@
+using CryptoPipeline.FakeExchange.Binance;
 using CryptoPipeline.ServiceDefaults;
 using CryptoPipeline.Testing;
 using Microsoft.Extensions.Configuration;
@@ -16,6 +17,30 @@ internal static class IngestTestHost
             ["ConnectionStrings:cryptodb"] = await postgres.CreateDatabaseAsync(migrated: false),
             ["Kafka:ClientId"] = "ingest-tests",
         };
+
+    /// <summary>
+    /// Settings of a service whose one source is the live Binance spot feed of <paramref name="server"/>'s recorded
+    /// symbols, trades only, reconnecting quickly; <paramref name="more"/> adds or replaces keys.
+    /// </summary>
+    public static Dictionary<string, string?> BinanceSpot(FakeBinanceServer server, Dictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Ingest:Sources"] = "binance",
+            ["Ingest:Binance:Spot:WebSocketBaseUrl"] = server.WebSocketBaseUrl,
+            ["Ingest:Binance:Spot:RestBaseUrl"] = server.RestBaseUrl,
+            ["Ingest:Binance:Spot:Symbols"] = string.Join(',', server.Recording.Symbols),
+            ["Ingest:Binance:Spot:PublishQuotes"] = "false",
+            ["Ingest:Binance:Spot:ReconnectDelay"] = "00:00:00.050",
+            ["Ingest:Binance:Spot:MaxReconnectDelay"] = "00:00:01",
+        };
+        foreach (var (key, value) in more ?? [])
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
 
     public static IHost Build(Dictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {

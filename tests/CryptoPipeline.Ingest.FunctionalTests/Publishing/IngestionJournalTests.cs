@@ -2,7 +2,6 @@ using CryptoPipeline.Ingest.FunctionalTests.Infrastructure;
 using CryptoPipeline.Ingest.Publishing;
 using CryptoPipeline.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace CryptoPipeline.Ingest.FunctionalTests.Publishing;
 
@@ -36,13 +35,13 @@ public sealed class IngestionJournalTests(PostgresFixture postgres) : IDisposabl
         await journal.RecordEventAsync("bitmex", "bitmex-1", "disconnected", "no data for 10 s", Cancellation);
 
         var gaps = await Eventually.Until(
-            () => QueryAsync(database, "SELECT symbol || ' ' || first_missing_id || '-' || last_missing_id || ' ' || status || ' ' || coalesce(detail, '') || ' ' || (filled_at IS NOT NULL) FROM ingestion_gaps ORDER BY symbol, first_missing_id"),
+            () => Db.RowsAsync(database, "SELECT symbol || ' ' || first_missing_id || '-' || last_missing_id || ' ' || status || ' ' || coalesce(detail, '') || ' ' || (filled_at IS NOT NULL) FROM ingestion_gaps ORDER BY symbol, first_missing_id"),
             rows => rows.Count == 3 && rows[0].Contains("filled", StringComparison.Ordinal) && rows[1].Contains("unfillable", StringComparison.Ordinal) && rows[2].Contains("filled", StringComparison.Ordinal),
             Timeout,
             "the gaps to be written",
             Cancellation);
         var events = await Eventually.Until(
-            () => QueryAsync(database, "SELECT exchange || ' ' || connection || ' ' || kind || ' ' || detail FROM ingestion_events ORDER BY id"),
+            () => Db.RowsAsync(database, "SELECT exchange || ' ' || connection || ' ' || kind || ' ' || detail FROM ingestion_events ORDER BY id"),
             rows => rows.Count == 2,
             Timeout,
             "the events to be written",
@@ -59,26 +58,38 @@ public sealed class IngestionJournalTests(PostgresFixture postgres) : IDisposabl
         Assert.Equal(["bitmex bitmex-1 connected ws://127.0.0.1/realtime", "bitmex bitmex-1 disconnected no data for 10 s"], events);
     }
 
-    public void Dispose() => File.Delete(_emptyRecording);
-
-    /// <summary>Rows that show themselves in a timeout message.</summary>
-    private sealed class Rows : List<string>
+    [Fact]
+    public async Task A_host_stopped_right_after_it_started_has_written_every_entry_queued_before_the_stop_returns()
     {
-        public override string ToString() => "[" + string.Join(" | ", this) + "]";
-    }
-
-    private static async Task<Rows> QueryAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(Cancellation);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync(Cancellation);
-        var rows = new Rows();
-        while (await reader.ReadAsync(Cancellation))
+        const int Hosts = 8;
+        const int EntriesPerHost = 100;
+        using var kafka = new IngestKafka();
+        var settings = await IngestTestHost.SettingsAsync(postgres, kafka, new() { ["Ingest:Sources"] = "replay", ["Ingest:Replay:Path"] = _emptyRecording });
+        var database = settings["ConnectionStrings:cryptodb"]!;
+        for (var run = 1; run <= Hosts; run++)
         {
-            rows.Add(reader.GetString(0));
-        }
+            using var host = IngestTestHost.Build(settings);
+            var journal = host.Services.GetRequiredService<IIngestionJournal>();
 
-        return rows;
+            // Half reported before the host starts, half while it starts: a feed reports as soon as it runs.
+            for (var entry = 0; entry < EntriesPerHost / 2; entry++)
+            {
+                await journal.RecordEventAsync("binance", $"run-{run}", "connected", $"entry {entry}", Cancellation);
+            }
+
+            await host.StartAsync(Cancellation);
+            for (var entry = EntriesPerHost / 2; entry < EntriesPerHost; entry++)
+            {
+                await journal.RecordEventAsync("binance", $"run-{run}", "connected", $"entry {entry}", Cancellation);
+            }
+
+            await host.StopAsync(Cancellation);
+
+            Assert.Equal(
+                [$"run-{run} {EntriesPerHost}"],
+                await Db.RowsAsync(database, "SELECT connection || ' ' || count(*) FROM ingestion_events WHERE connection = $1 GROUP BY connection", $"run-{run}"));
+        }
     }
+
+    public void Dispose() => File.Delete(_emptyRecording);
 }

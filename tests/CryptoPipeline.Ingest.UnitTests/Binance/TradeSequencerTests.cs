@@ -103,6 +103,45 @@ public sealed class TradeSequencerTests
     }
 
     [Fact]
+    public void After_a_restart_the_sequence_continues_after_the_last_trade_published_before_it()
+    {
+        _sequencer.ResumeAfter(99, Trade(99).TradeTime);
+
+        Assert.Equal(TradeOffer.Duplicate, _sequencer.Offer(Trade(98), _ready));
+        Assert.Equal(TradeOffer.Duplicate, _sequencer.Offer(Trade(99), _ready));
+        Offer(100, 101);
+
+        Assert.Equal([100L, 101L], Published());
+        Assert.Null(_sequencer.OpenGap);
+    }
+
+    [Fact]
+    public void The_trades_made_while_ingest_was_not_running_are_a_gap_that_spans_the_restart()
+    {
+        _sequencer.ResumeAfter(99, Trade(99).TradeTime);
+
+        Offer(150, 151);
+
+        var gap = _sequencer.OpenGap!;
+        Assert.Empty(Published());
+        Assert.Equal((100L, 149L), (gap.FirstId, gap.LastId));
+        Assert.Equal(new RestartSpan(Trade(99).TradeTime, Trade(150).TradeTime), gap.Restart);
+
+        // Only the first gap after the restart spans it.
+        _sequencer.CloseGap([], _ready);
+        Offer(160);
+        Assert.Null(_sequencer.OpenGap!.Restart);
+    }
+
+    [Fact]
+    public void A_sequence_resumes_only_before_its_first_trade()
+    {
+        Offer(100);
+
+        Assert.Throws<InvalidOperationException>(() => _sequencer.ResumeAfter(99, Trade(99).TradeTime));
+    }
+
+    [Fact]
     public void A_gap_knows_which_ids_are_still_missing()
     {
         var gap = new TradeGap(10, 20);
