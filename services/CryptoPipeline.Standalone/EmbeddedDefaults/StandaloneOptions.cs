@@ -26,10 +26,10 @@ public sealed class StandaloneOptions
     public TimeSpan ExchangeProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How often Standalone deletes from the embedded Kafka cluster what the processor has committed to PostgreSQL.</summary>
-    public TimeSpan KafkaTrimInterval { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan KafkaTrimInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The newest messages of each partition the embedded cluster keeps even once committed, for attached tools.</summary>
-    public int KafkaKeepMessages { get; set; } = 10_000;
+    public int KafkaKeepMessages { get; set; } = 1_000;
 
     /// <summary>The section, validated: throws with the key and the bad value.</summary>
     public static StandaloneOptions Read(IConfiguration configuration)
