@@ -33,7 +33,7 @@ public sealed class ConformanceTests(PostgresFixture postgres)
         Assert.Equal(klines[minute], AsKline(candles[minute]));
     }
 
-    internal static Kline AsKline(CandleRow c) =>
+    internal static OfficialKline AsKline(CandleRow c) =>
         new(c.WindowStart, c.Open, c.High, c.Low, c.Close, c.Volume, c.QuoteVolume, c.TradeCount, c.TakerBuyVolume, c.TakerBuyQuoteVolume);
 
     private async Task<Dictionary<DateTimeOffset, CandleRow>> ProcessAsync(IReadOnlyList<Trade> trades, string exchange)

@@ -41,8 +41,7 @@ internal static class Recordings
     public static IReadOnlyList<Trade> SpotCsvTrades => SpotCsv.Value;
 
     /// <summary>Official klines (data.binance.vision CSV rows) by open time.</summary>
-    public static IReadOnlyList<Kline> Klines(string relativePath) =>
-        [.. File.ReadLines(SharedData.Path(relativePath)).Where(l => l.Length > 0).Select(Kline.Parse)];
+    public static IReadOnlyList<OfficialKline> Klines(string relativePath) => OfficialKline.Read(relativePath);
 
     /// <summary>Minutes strictly inside the span of the trades: the recording covers them completely.</summary>
     public static IReadOnlyList<DateTimeOffset> FullMinutes(IEnumerable<Trade> trades)
@@ -187,28 +186,5 @@ internal static class Recordings
         public List<Quote> Quotes { get; } = [];
 
         public List<PriceTick> MarkPrices { get; } = [];
-    }
-}
-
-/// <summary>One official 1-minute kline: the nine fields a candle must equal.</summary>
-internal sealed record Kline(
-    DateTimeOffset OpenTime, decimal Open, decimal High, decimal Low, decimal Close, decimal Volume,
-    decimal QuoteVolume, long TradeCount, decimal TakerBuyVolume, decimal TakerBuyQuoteVolume)
-{
-    // open time (ms), O, H, L, C, volume, close time, quote volume, trades, taker buy base, taker buy quote, ignore
-    public static Kline Parse(string line)
-    {
-        var f = line.Split(',');
-        return new Kline(
-            DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(f[0], CultureInfo.InvariantCulture)),
-            decimal.Parse(f[1], CultureInfo.InvariantCulture),
-            decimal.Parse(f[2], CultureInfo.InvariantCulture),
-            decimal.Parse(f[3], CultureInfo.InvariantCulture),
-            decimal.Parse(f[4], CultureInfo.InvariantCulture),
-            decimal.Parse(f[5], CultureInfo.InvariantCulture),
-            decimal.Parse(f[7], CultureInfo.InvariantCulture),
-            long.Parse(f[8], CultureInfo.InvariantCulture),
-            decimal.Parse(f[9], CultureInfo.InvariantCulture),
-            decimal.Parse(f[10], CultureInfo.InvariantCulture));
     }
 }

@@ -10,8 +10,6 @@ internal static class Tables
     /// <summary>Every table the processor writes. Bookkeeping columns that legitimately differ between runs are left out.</summary>
     private static readonly string[] Written = ["trades_1min_agg", "trades_1h_agg", "current_prices", "prices_1min_avg", "trades", "consumer_offsets", "consumer_partition_instruments"];
 
-    private static readonly string[] Ignored = ["updated_at", "cluster_id", "consumer_group"];
-
     public static readonly TimeSpan ProcessingTimeout = TimeSpan.FromSeconds(60);
 
     public static async Task<List<CandleRow>> CandlesAsync(string connectionString, string exchange, string symbol)
@@ -37,44 +35,9 @@ internal static class Tables
         return rows;
     }
 
-    /// <summary>Each written table's rows as text, sorted, without <see cref="Ignored"/> columns: equal snapshots mean equal tables row by row.</summary>
-    public static async Task<Dictionary<string, List<string>>> SnapshotAsync(string connectionString)
-    {
-        await using var connection = await OpenAsync(connectionString);
-        var snapshot = new Dictionary<string, List<string>>();
-        foreach (var table in Written)
-        {
-            var columns = new List<string>();
-            await using (var describe = new NpgsqlCommand(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = @table ORDER BY ordinal_position", connection))
-            {
-                describe.Parameters.AddWithValue("table", table);
-                await using var reader = await describe.ExecuteReaderAsync();
-                while (await reader.ReadAsync())
-                {
-                    var column = reader.GetString(0);
-                    if (!Ignored.Contains(column))
-                    {
-                        columns.Add(column);
-                    }
-                }
-            }
-
-            var rows = new List<string>();
-            await using (var select = new NpgsqlCommand($"SELECT ROW({string.Join(", ", columns)})::text AS r FROM {table} ORDER BY r", connection))
-            {
-                await using var reader = await select.ExecuteReaderAsync();
-                while (await reader.ReadAsync())
-                {
-                    rows.Add(reader.GetString(0));
-                }
-            }
-
-            snapshot[table] = rows;
-        }
-
-        return snapshot;
-    }
+    /// <summary>Each written table's rows as text, sorted, without run-specific columns: equal snapshots mean equal tables row by row.</summary>
+    public static Task<Dictionary<string, List<string>>> SnapshotAsync(string connectionString) =>
+        PipelineTables.SnapshotAsync(connectionString, Written, cancellationToken: TestContext.Current.CancellationToken);
 
     /// <summary>Asserts two snapshots are identical, naming the first table and row that differ.</summary>
     public static void AssertSame(Dictionary<string, List<string>> expected, Dictionary<string, List<string>> actual)
@@ -114,12 +77,8 @@ internal static class Tables
         (await CommittedAsync(connectionString, group, clusterId)).Values.Sum();
 
     /// <summary>Unpooled: a test that restarts PostgreSQL must not find a dead connection in the pool.</summary>
-    public static async Task<NpgsqlConnection> OpenAsync(string connectionString)
-    {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        return connection;
-    }
+    public static Task<NpgsqlConnection> OpenAsync(string connectionString) =>
+        PipelineTables.OpenAsync(connectionString, TestContext.Current.CancellationToken);
 
     /// <summary>Waits until the group has committed everything published to <paramref name="kafka"/> (by offsets in PostgreSQL).</summary>
     public static Task WaitForEverythingCommittedAsync(string connectionString, PipelineKafka kafka, string group = "processor", string? clusterId = null)
