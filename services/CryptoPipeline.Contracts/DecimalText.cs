@@ -15,12 +15,20 @@ public static class DecimalText
 
     private const int MaxScale = 28;
 
+    /// <summary>Any 19 decimal digits are below 2^64.</summary>
+    private const int MaxUInt64Digits = 19;
+
     public static bool TryParse(ReadOnlySpan<byte> utf8, out decimal value)
     {
         value = 0;
         if (utf8.Length is 0 or > MaxLength || !IsPlainDecimal(utf8, out var scale))
         {
             return false;
+        }
+
+        if (TryParseShort(utf8, scale, out value))
+        {
+            return true;
         }
 
         // A decimal holds 96 bits of mantissa: when the digits do not fit, parsing rounds and the scale
@@ -56,6 +64,39 @@ public static class DecimalText
         value.TryFormat(utf8Destination, out bytesWritten, default, CultureInfo.InvariantCulture);
 
     public static string ToText(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Up to 19 digits fit a <see langword="ulong"/> exactly, so the decimal is built straight from its digits and
+    /// scale: every price and quantity the exchanges send, at a fraction of the general parser's cost (it runs for
+    /// each field of each message). Longer text, and negative zero, are left to <see cref="decimal.TryParse(ReadOnlySpan{byte}, NumberStyles, IFormatProvider, out decimal)"/>.
+    /// </summary>
+    private static bool TryParseShort(ReadOnlySpan<byte> plainDecimal, int scale, out decimal value)
+    {
+        value = 0;
+        var negative = plainDecimal[0] == (byte)'-';
+        var digits = plainDecimal[(negative ? 1 : 0)..];
+        if (digits.Length - (scale > 0 ? 1 : 0) > MaxUInt64Digits)
+        {
+            return false;
+        }
+
+        ulong mantissa = 0;
+        foreach (var character in digits)
+        {
+            if (character != (byte)'.')
+            {
+                mantissa = (mantissa * 10) + (ulong)(character - '0');
+            }
+        }
+
+        if (negative && mantissa == 0)
+        {
+            return false;
+        }
+
+        value = new decimal(unchecked((int)mantissa), unchecked((int)(mantissa >> 32)), 0, negative, (byte)scale);
+        return true;
+    }
 
     private static bool IsPlainDecimal(ReadOnlySpan<byte> text, out int scale)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using CryptoPipeline.Contracts;
 
 namespace CryptoPipeline.Windowing;
@@ -33,7 +34,9 @@ public sealed class WindowingEngine
     private readonly bool _includeNonMarketTrades;
     private readonly long _allowedLatenessTicks;
     private readonly long _hardLatenessBoundTicks;
-    private readonly Dictionary<(string Exchange, string Symbol), SymbolWindows> _symbols = [];
+    // By exchange, then symbol: a string key gets the dictionary's fast non-randomized hash (randomized only under
+    // collisions), a (string, string) tuple the randomized one twice; a trade that changes instrument looks one up.
+    private readonly Dictionary<string, Dictionary<string, SymbolWindows>> _symbols = [];
     private readonly Dictionary<int, PartitionProgress> _partitions = [];
 
     // Resident windows that were not final when last looked at (some may have become final since).
@@ -104,10 +107,16 @@ public sealed class WindowingEngine
             throw new ArgumentException($"The state of {storedState.Key} was passed for window {key}.", nameof(storedState));
         }
 
-        if (!_symbols.TryGetValue((key.Exchange, key.Symbol), out var symbol))
+        if (!TryGetSymbol(key.Exchange, key.Symbol, out var symbol))
         {
+            if (!_symbols.TryGetValue(key.Exchange, out var ofExchange))
+            {
+                ofExchange = [];
+                _symbols.Add(key.Exchange, ofExchange);
+            }
+
             symbol = new SymbolWindows(key.Exchange, key.Symbol);
-            _symbols.Add((key.Exchange, key.Symbol), symbol);
+            ofExchange.Add(key.Symbol, symbol);
         }
 
         var window = storedState ?? new CandleState(key);
@@ -236,7 +245,7 @@ public sealed class WindowingEngine
             return;
         }
 
-        foreach (var symbol in _symbols.Values)
+        foreach (var symbol in _symbols.Values.SelectMany(ofExchange => ofExchange.Values))
         {
             foreach (var (minute, window) in symbol.ByMinute)
             {
@@ -355,7 +364,7 @@ public sealed class WindowingEngine
 
     private void Evict(CandleState window)
     {
-        var symbol = _symbols[(window.Exchange, window.Symbol)];
+        var symbol = _symbols[window.Exchange][window.Symbol];
         symbol.ByMinute.Remove(window.Minute);
         if (symbol.Last == window)
         {
@@ -372,7 +381,7 @@ public sealed class WindowingEngine
         var symbol = _lastSymbol;
         if (symbol is null || !symbol.Is(trade.Exchange, trade.Symbol))
         {
-            if (!_symbols.TryGetValue((trade.Exchange, trade.Symbol), out symbol))
+            if (!TryGetSymbol(trade.Exchange, trade.Symbol, out symbol))
             {
                 return null;
             }
@@ -394,6 +403,12 @@ public sealed class WindowingEngine
 
         symbol.Last = window;
         return window;
+    }
+
+    private bool TryGetSymbol(string exchange, string symbol, [NotNullWhen(true)] out SymbolWindows? windows)
+    {
+        windows = null;
+        return _symbols.TryGetValue(exchange, out var ofExchange) && ofExchange.TryGetValue(symbol, out windows);
     }
 
     private PartitionProgress Progress(int partition)
