@@ -7,6 +7,9 @@ var commands = new Dictionary<string, (string Summary, Func<string[], int> Run)>
 {
     ["kafka"] = ("produce and consume rates against the embedded Kafka cluster; kafka --help for options", KafkaThroughput.Run),
     ["api-load"] = ("latency and requests/s of the Api under wrk, on a day of candles; api-load --help for options", ApiLoad.Run),
+    ["pipeline-load"] = ("Ingest, Processor and Api as processes under simulated and replayed load: trades/s, latency, CPU, memory; pipeline-load --help for options", CryptoPipeline.Benchmarks.PipelineLoad.PipelineLoad.Run),
+    ["hot-paths"] = ("BenchmarkDotNet micro-benchmarks of parsing, wire format, windowing and the candle sink; hot-paths --help for options", CryptoPipeline.Benchmarks.HotPaths.HotPaths.Run),
+    ["ingest-load"] = ("the Ingest service replaying the recordings into embedded Kafka (msgs/s, CPU per core) and its memory with 400 simulated symbols; ingest-load --help for options", CryptoPipeline.Benchmarks.IngestLoad.IngestLoad.Run),
 };
 
 if (args is [var name, ..] && commands.TryGetValue(name, out var command))
