@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Threading.Channels;
+using CryptoPipeline.Benchmarks.Measurement;
 
 namespace CryptoPipeline.Benchmarks.IngestLoad;
 
@@ -54,21 +54,7 @@ internal sealed class IngestProcess : IAsyncDisposable
 
     public static IngestProcess Start(IReadOnlyDictionary<string, string?> environment)
     {
-        var assembly = Path.Combine(AppContext.BaseDirectory, "CryptoPipeline.Ingest.dll");
-        if (!File.Exists(assembly))
-        {
-            throw new FileNotFoundException($"{assembly} is missing: building this project copies the Ingest service next to it.", assembly);
-        }
-
-        // The SDK sets DOTNET_HOST_PATH for what `dotnet run` starts; this process itself runs from its apphost.
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-            ArgumentList = { "exec", assembly },
-        };
+        var start = ServiceAssembly.StartInfo("Ingest");
         foreach (var (name, value) in environment)
         {
             if (value is null)
@@ -81,7 +67,7 @@ internal sealed class IngestProcess : IAsyncDisposable
             }
         }
 
-        return new IngestProcess(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {assembly}."));
+        return new IngestProcess(Process.Start(start) ?? throw new InvalidOperationException("Could not start CryptoPipeline.Ingest."));
     }
 
     /// <summary>
@@ -109,24 +95,9 @@ internal sealed class IngestProcess : IAsyncDisposable
         throw new InvalidOperationException($"The Ingest service exited before printing a line with '{string.Join("' or '", texts)}'. Its last lines:\n{RecentOutput}");
     }
 
-    /// <summary>Resident set now and its peak so far (<c>VmRSS</c>, <c>VmHWM</c> of <c>/proc/&lt;pid&gt;/status</c>), in bytes.</summary>
-    public (long Resident, long PeakResident) ReadMemory()
-    {
-        long resident = 0, peak = 0;
-        foreach (var line in File.ReadLines($"/proc/{Id}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                resident = Kilobytes(line);
-            }
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            {
-                peak = Kilobytes(line);
-            }
-        }
-
-        return (resident, peak);
-    }
+    /// <summary>Resident set now and its peak so far, in bytes.</summary>
+    public (long Resident, long PeakResident) ReadMemory() =>
+        ProcFs.Memory(Id) ?? throw new InvalidOperationException($"The Ingest service (process {Id}) has exited. Its last lines:\n{RecentOutput}");
 
     public async ValueTask DisposeAsync()
     {
@@ -138,9 +109,6 @@ internal sealed class IngestProcess : IAsyncDisposable
 
         _process.Dispose();
     }
-
-    private static long Kilobytes(string statusLine) =>
-        1024 * long.Parse(statusLine.AsSpan(6).Trim().TrimEnd("kB").Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
 
     private void Collect(string? line)
     {

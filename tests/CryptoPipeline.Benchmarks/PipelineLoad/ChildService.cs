@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using CryptoPipeline.Benchmarks.Measurement;
 
 namespace CryptoPipeline.Benchmarks.PipelineLoad;
 
@@ -52,23 +53,8 @@ internal sealed class ChildService : IAsyncDisposable
     /// <summary>Starts <c>CryptoPipeline.<paramref name="name"/>.dll</c> on a free loopback port.</summary>
     public static ChildService Start(string name, IReadOnlyDictionary<string, string> environment)
     {
-        var assembly = Path.Combine(AppContext.BaseDirectory, $"CryptoPipeline.{name}.dll");
-        if (!File.Exists(assembly))
-        {
-            throw new FileNotFoundException(
-                $"{assembly} is missing: CryptoPipeline.Benchmarks references the {name} project so that its build copies the service here.", assembly);
-        }
-
+        var start = ServiceAssembly.StartInfo(name);
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        // The SDK sets DOTNET_HOST_PATH for what it runs; a published or apphost start falls back to dotnet on the PATH.
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-            ArgumentList = { "exec", assembly },
-        };
 
         // No telemetry export from the services under load, whatever this shell exports.
         foreach (var variable in start.Environment.Keys.Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal)).ToList())
@@ -84,7 +70,7 @@ internal sealed class ChildService : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        return new ChildService(name, Process.Start(start) ?? throw new InvalidOperationException($"Could not start {assembly}."), address);
+        return new ChildService(name, Process.Start(start) ?? throw new InvalidOperationException($"Could not start CryptoPipeline.{name}."), address);
     }
 
     /// <summary>Waits until <c>/health</c> answers 200 (the service migrated PostgreSQL and reached its dependencies).</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CryptoPipeline.Benchmarks.Measurement;
 using CryptoPipeline.EmbeddedPostgres;
 using Npgsql;
 

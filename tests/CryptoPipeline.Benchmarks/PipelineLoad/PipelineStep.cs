@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using CryptoPipeline.Benchmarks.Measurement;
 using CryptoPipeline.Contracts;
 using CryptoPipeline.EmbeddedKafka;
 using CryptoPipeline.EmbeddedPostgres;

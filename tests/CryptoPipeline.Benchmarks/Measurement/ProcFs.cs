@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace CryptoPipeline.Benchmarks.PipelineLoad;
+namespace CryptoPipeline.Benchmarks.Measurement;
 
 /// <summary>
 /// What Linux's /proc says about processes and the machine: CPU time (user + system) of a process or of a process
@@ -40,24 +40,32 @@ internal static class ProcFs
     }
 
     /// <summary>Peak resident set size (VmHWM) in MiB; null once the process is gone.</summary>
-    public static double? PeakResidentMebibytes(int pid)
+    public static double? PeakResidentMebibytes(int pid) => Memory(pid) is { } memory ? memory.PeakResident / (1024.0 * 1024) : null;
+
+    /// <summary>Resident set now and its peak so far (<c>VmRSS</c>, <c>VmHWM</c> of <c>/proc/&lt;pid&gt;/status</c>) in bytes; null once the process is gone.</summary>
+    public static (long Resident, long PeakResident)? Memory(int pid)
     {
+        long resident = 0, peak = 0;
         try
         {
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 {
-                    var kibibytes = long.Parse(line["VmHWM:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
-                    return kibibytes / 1024.0;
+                    resident = Kibibytes(line) * 1024;
+                }
+                else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    peak = Kibibytes(line) * 1024;
                 }
             }
         }
         catch (IOException)
         {
+            return null;
         }
 
-        return null;
+        return (resident, peak);
     }
 
     /// <summary>Busy and total CPU seconds of the whole machine (all cores, every process), from /proc/stat.</summary>
@@ -96,6 +104,10 @@ internal static class ProcFs
         long Field(int number) => long.Parse(fields[number - 3], CultureInfo.InvariantCulture);
         return new ProcessStat((int)Field(4), Field(14), Field(15), Field(16), Field(17));
     }
+
+    // "VmHWM:\t  172204 kB" → 172204
+    private static long Kibibytes(string statusLine) =>
+        long.Parse(statusLine.AsSpan(statusLine.IndexOf(':') + 1).Trim().TrimEnd("kB").Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
 
     [DllImport("libc", EntryPoint = "sysconf")]
     private static extern long SystemConfiguration(int name);
