@@ -18,7 +18,7 @@ internal static class ApiParameters
     public const int MaxCandles = 10_000;
     public const int DefaultCandles = 1_440;
 
-    public static readonly string[] KnownExchanges = [Exchanges.Binance, Exchanges.BinanceUsdm, Exchanges.Bitmex, Exchanges.CoinGecko];
+    public static readonly string[] KnownExchanges = [Exchanges.Binance, Exchanges.BinanceUsdm, Exchanges.Bitmex, Exchanges.CoinGecko, Exchanges.Simulated];
 
     /// <summary>Timestamps outside this range are refused, which keeps every range computation far from overflow.</summary>
     public static readonly DateTimeOffset EarliestTime = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -12,6 +12,9 @@ public static class Exchanges
     public const string Bitmex = "bitmex";
 
     public const string CoinGecko = "coingecko";
+
+    /// <summary>Ingest's synthetic market (source <c>simulated</c>): its own exchange name, so it never mixes with real data.</summary>
+    public const string Simulated = "simulated";
 }
 
 /// <summary>Market kinds carried by trades and quotes.</summary>

@@ -165,6 +165,16 @@ public sealed class CandlesApiTests(CandlesFixture fixture) : IClassFixture<Cand
         Assert.Equal((2L, true), (final.Candles.Single().TradeCount, final.Candles.Single().IsFinal));
     }
 
+    [Fact]
+    public async Task The_simulated_market_is_served_under_its_own_exchange_name()
+    {
+        await MarketData.InsertAsync(fixture.Database, new MinuteRow("simulated", "BTCUSDT", Day, 60_000m, 60_010m, 59_990m, 60_005m, 2m, 120_005m, 3, Source: "simulated"));
+
+        var response = await GetCandlesAsync("exchange=simulated&symbol=BTCUSDT&interval=1m&from=2024-08-08T00:00:00Z&limit=1");
+
+        Assert.Equal(("simulated", 3L, "simulated"), (response.Exchange, response.Candles.Single().TradeCount, response.Candles.Single().Source));
+    }
+
     private static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
 
     private async Task<CandlesResponse> GetCandlesAsync(string query)

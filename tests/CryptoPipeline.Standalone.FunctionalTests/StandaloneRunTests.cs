@@ -77,6 +77,12 @@ public sealed class StandaloneRunTests(PostgresFixture postgres) : IDisposable
             "the first simulated candles",
             Cancellation);
         Assert.All(symbols.EnumerateArray(), s => Assert.Equal(("simulated", "simulated"), (s.GetProperty("exchange").GetString(), s.GetProperty("source").GetString())));
+
+        // What the dashboard asks for next: the candles of the first instrument, under the simulated exchange.
+        var symbol = symbols.EnumerateArray().First().GetProperty("symbol").GetString();
+        var candles = await http.GetFromJsonAsync<JsonElement>($"api/v1/candles?exchange=simulated&symbol={symbol}", Cancellation);
+        Assert.All(candles.GetProperty("candles").EnumerateArray(), c => Assert.Equal("simulated", c.GetProperty("source").GetString()));
+        Assert.NotEqual(0, candles.GetProperty("candles").GetArrayLength());
     }
 
     [Fact]

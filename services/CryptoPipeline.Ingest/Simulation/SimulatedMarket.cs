@@ -13,7 +13,7 @@ namespace CryptoPipeline.Ingest.Simulation;
 internal sealed class SimulatedMarket
 {
     /// <summary>The exchange name of simulated data: never mistaken for a real exchange's rows.</summary>
-    public const string Exchange = "simulated";
+    public const string Exchange = Exchanges.Simulated;
 
     private const double SecondsPerDay = 86_400;
     private const double RankSkew = 0.8;
