@@ -7,6 +7,9 @@ public static class Topics
     public const string Quotes = "quotes";
     public const string Prices = "prices";
 
+    /// <summary>The market-data topics: what Ingest publishes and the Processor consumes.</summary>
+    public static IReadOnlyList<string> Data { get; } = [RawTrades, Quotes, Prices];
+
     /// <summary>Dead-letter topic for a source topic: original key and bytes plus error headers.</summary>
     public static string DeadLetter(string topic) => topic + ".dlq";
 

@@ -7,7 +7,7 @@ namespace CryptoPipeline.Ingest;
 /// (<c>"Symbols": ["BTCUSDT", "ETHUSDT"]</c> in JSON, <c>Ingest__Symbols__0=BTCUSDT</c>).
 /// The binder cannot do this on its own, and it appends an array to a default list instead of replacing it.
 /// </summary>
-internal static class ConfigurationLists
+public static class ConfigurationLists
 {
     /// <summary>The items at <paramref name="key"/>, trimmed, empty ones dropped; null when the key is absent.</summary>
     public static IReadOnlyList<string>? Read(IConfiguration configuration, string key)

@@ -36,7 +36,6 @@ internal sealed partial class KafkaMarketDataPublisher : IMarketDataSink, IHoste
     internal const int MaxBatch = 1_000;
 
     private const int MaxLinks = 16;
-    private static readonly string[] DataTopics = [Topics.RawTrades, Topics.Quotes, Topics.Prices];
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan QueueFullPoll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan FailureLogInterval = TimeSpan.FromSeconds(10);
@@ -165,7 +164,7 @@ internal sealed partial class KafkaMarketDataPublisher : IMarketDataSink, IHoste
         config.CompressionType = CompressionType.Lz4;
 
         // librdkafka's own queue must never be the limit that bites first: the slots are.
-        config.QueueBufferingMaxMessages = _options.BufferCapacity + (DataTopics.Length * 1_000);
+        config.QueueBufferingMaxMessages = _options.BufferCapacity + (Topics.Data.Count * 1_000);
         _producer = new ProducerBuilder<string, byte[]>(config)
             .SetErrorHandler((_, error) => OnClientError(error))
             .SetLogHandler((_, message) => LogClient(ToLogLevel(message.Level), message.Facility, message.Message))
@@ -411,7 +410,7 @@ internal sealed partial class KafkaMarketDataPublisher : IMarketDataSink, IHoste
     private void ProduceEndOfInput(EndOfInput marker, CancellationToken abandon)
     {
         var partitions = new List<TopicPartition>();
-        foreach (var topic in DataTopics)
+        foreach (var topic in Topics.Data)
         {
             var metadata = _admin!.GetMetadata(topic, MetadataTimeout).Topics.Single(t => t.Topic == topic);
             if (metadata.Error.IsError || metadata.Partitions.Count == 0)

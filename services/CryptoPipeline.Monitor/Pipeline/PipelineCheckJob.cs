@@ -29,8 +29,6 @@ internal sealed partial class PipelineCheckJob(
 {
     private const int MaxListed = 10;
 
-    private static readonly string[] ConsumedTopics = [Topics.RawTrades, Topics.Quotes, Topics.Prices];
-
     private const string CommittedSql = "SELECT cluster_id, topic, partition, next_offset, updated_at FROM consumer_offsets WHERE consumer_group = $1";
 
     // current_prices has a row for every instrument the processor has written (trades, quotes and polled prices).
@@ -198,7 +196,7 @@ internal sealed partial class PipelineCheckJob(
         var offsets = committed.Where(c => c.ClusterId == reading.ClusterId).ToDictionary(c => (c.Topic, c.Partition), c => c.NextOffset);
         return
         [
-            .. reading.Offsets.Where(o => ConsumedTopics.Contains(o.Topic)).Select(o =>
+            .. reading.Offsets.Where(o => Topics.Data.Contains(o.Topic)).Select(o =>
             {
                 long? next = offsets.TryGetValue((o.Topic, o.Partition), out var stored) ? stored : null;
 

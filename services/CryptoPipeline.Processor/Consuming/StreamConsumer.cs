@@ -21,7 +21,6 @@ namespace CryptoPipeline.Processor.Consuming;
 /// </summary>
 internal sealed partial class StreamConsumer : IDisposable
 {
-    private static readonly string[] SourceTopics = [Topics.RawTrades, Topics.Quotes, Topics.Prices];
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan PausedPoll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LagRefreshInterval = TimeSpan.FromSeconds(1);
@@ -78,8 +77,8 @@ internal sealed partial class StreamConsumer : IDisposable
     /// <exception cref="KafkaException">The consumer hit a fatal error.</exception>
     public void Run(CancellationToken stopping)
     {
-        _consumer.Subscribe(SourceTopics);
-        LogSubscribed(_logger, string.Join(", ", SourceTopics), _options.ConsumerGroup, _clusterId);
+        _consumer.Subscribe(Topics.Data);
+        LogSubscribed(_logger, string.Join(", ", Topics.Data), _options.ConsumerGroup, _clusterId);
         try
         {
             while (!stopping.IsCancellationRequested)

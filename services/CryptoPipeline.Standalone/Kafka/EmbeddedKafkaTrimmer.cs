@@ -24,8 +24,6 @@ internal sealed partial class EmbeddedKafkaTrimmer(
     TimeProvider time,
     ILogger<EmbeddedKafkaTrimmer> logger) : BackgroundService
 {
-    private static readonly string[] ConsumedTopics = [Topics.RawTrades, Topics.Quotes, Topics.Prices];
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var cluster = defaults.Kafka ?? throw new InvalidOperationException("The embedded Kafka cluster is not running.");
@@ -37,7 +35,7 @@ internal sealed partial class EmbeddedKafkaTrimmer(
             try
             {
                 clusterId ??= await admin.GetClusterIdAsync(TimeSpan.FromSeconds(10)).WaitAsync(stoppingToken);
-                var offsets = await admin.ReadOffsetsAsync(ConsumedTopics, TimeSpan.FromSeconds(10), stoppingToken);
+                var offsets = await admin.ReadOffsetsAsync(Topics.Data, TimeSpan.FromSeconds(10), stoppingToken);
                 var committed = await ProcessorOffsets.ReadAsync(database, clusterId, processor.Value.ConsumerGroup, stoppingToken);
                 long deleted = 0;
                 foreach (var partition in offsets.Partitions)

@@ -26,8 +26,6 @@ internal sealed partial class ReplayToCompletion(
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
-    private static readonly string[] ConsumedTopics = [Topics.RawTrades, Topics.Quotes, Topics.Prices];
-
     private const string SummarySql = """
         SELECT count(*), count(*) FILTER (WHERE is_final), coalesce(sum(trade_count), 0), count(DISTINCT (exchange, symbol)),
                min(window_start), max(window_end)
@@ -64,7 +62,7 @@ internal sealed partial class ReplayToCompletion(
         var lastProgress = DateTimeOffset.MinValue;
         while (true)
         {
-            var offsets = await admin.ReadOffsetsAsync(ConsumedTopics, TimeSpan.FromSeconds(30), cancellationToken);
+            var offsets = await admin.ReadOffsetsAsync(Topics.Data, TimeSpan.FromSeconds(30), cancellationToken);
             var committed = await ProcessorOffsets.ReadAsync(database, clusterId, processor.Value.ConsumerGroup, cancellationToken);
             long total = 0, remaining = 0;
             foreach (var partition in offsets.Partitions)

@@ -30,20 +30,19 @@ public sealed record SourceChoice(string Sources, string Description, bool Simul
             return new SourceChoice(IngestSources.Replay, $"replay of {Path.GetFullPath(commandLine.ReplayPath)} (labelled replay)", Simulated: false);
         }
 
-        var chosen = commandLine.Source is not null || configuration.GetSection("Ingest:Sources").Exists();
-        var sources = commandLine.Source ?? configuration["Ingest:Sources"] ?? string.Join(",", configuration.GetSection("Ingest:Sources").GetChildren().Select(c => c.Value));
-        if (!chosen)
-        {
-            sources = IngestSources.Binance;
-        }
+        // Ingest's own reading of the list (comma-separated or an array), so both agree on what was configured.
+        var configured = ConfigurationLists.Read(configuration.GetSection(IngestOptions.SectionName), nameof(IngestOptions.Sources));
+        var chosen = commandLine.Source is not null || configured is not null;
+        IReadOnlyList<string> list = commandLine.Source is { } source ? [source] : configured ?? [IngestSources.Binance];
+        var sources = string.Join(",", list);
 
         var unreachable = new List<string>();
-        foreach (var source in sources.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var name in list)
         {
-            if (Endpoint(configuration, source) is { } endpoint
+            if (Endpoint(configuration, name) is { } endpoint
                 && await ProbeAsync(endpoint, probeTimeout, cancellationToken) is { } failure)
             {
-                unreachable.Add($"{source} ({endpoint}: {failure})");
+                unreachable.Add($"{name} ({endpoint}: {failure})");
             }
         }
 
